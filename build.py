@@ -1,0 +1,174 @@
+"""Build, serve, test and benchmark microgpt: the one entry point, for developers and CI.
+
+    python build.py                      # build the static site into site/
+    python build.py serve [--port 8000]  # build, then serve site/ on http://127.0.0.1:8000/
+    python build.py test [PYTEST ARGS]   # build, then run every test (browser ones included)
+
+On a fresh machine each command first sets up what it needs: a virtual environment in .venv with the pinned
+Python tools (pyodide-build needs Python >= 3.12, so one is looked for), and `npm ci` in web/.
+"""
+
+import argparse
+import functools
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / '.venv'
+WEB = ROOT / 'web'
+DIST = ROOT / 'dist'
+SITE = ROOT / 'site'
+NODE_MODULES = WEB / 'node_modules'
+PAGE_FILES = ['index.html', 'style.css', 'main.js', 'settings.js', 'chart.js', 'protocol.js', 'worker.js', 'session.py']
+PYODIDE_FILES = ['pyodide.mjs', 'pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip']  # what a browser fetches
+
+
+def log(message):
+    print(f"build.py: {message}", flush=True)
+
+
+def run(*args, capture_output=False, **kwargs):
+    """Run a command; a failure stops the build, with the command's output if it was captured."""
+    out = subprocess.run([str(a) for a in args], capture_output=capture_output, text=True, **kwargs)
+    if out.returncode:
+        sys.exit(f"build.py: failed ({out.returncode}): {' '.join(map(str, args))}\n{out.stdout or ''}{out.stderr or ''}")
+
+
+def find_python():
+    """A Python >= 3.12: this one, or one on PATH, or one installed with pyenv."""
+    candidates = [sys.executable, 'python3.14', 'python3.13', 'python3.12']
+    pyenv_root = Path(os.environ.get('PYENV_ROOT', Path.home() / '.pyenv'))
+    candidates += sorted(map(str, pyenv_root.glob('versions/3.1[2-9]*/bin/python3')), reverse=True)
+    for python in candidates:
+        try:
+            out = subprocess.run([python, '-c', 'import sys; print(sys.version_info >= (3, 12))'],
+                                 capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if out.returncode == 0 and out.stdout.strip() == 'True':
+            return python
+    sys.exit("build.py: no Python >= 3.12 found (pyodide-build needs one); install one, e.g. with pyenv")
+
+
+def venv_python():
+    """The project's virtual environment, created or updated when pyproject.toml changed."""
+    python = VENV / 'bin' / 'python'
+    stamp = VENV / '.pyproject.sha256'
+    wanted = hashlib.sha256((ROOT / 'pyproject.toml').read_bytes()).hexdigest()
+    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return python
+    if not python.exists():
+        log(f"creating {VENV.name}")
+        run(find_python(), '-m', 'venv', VENV)
+    log("installing the Python tools (pyproject.toml's dev extra)")
+    run(python, '-m', 'pip', 'install', '--quiet', '--upgrade', 'pip')
+    run(python, '-m', 'pip', 'install', '--quiet', '-e', f'{ROOT}[dev]')
+    stamp.write_text(wanted)
+    return python
+
+
+def npm_packages():
+    """web/node_modules from the lock file, reinstalled when the lock file changed."""
+    lock = WEB / 'package-lock.json'
+    stamp = WEB / 'node_modules' / '.package-lock.sha256'
+    wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if not (stamp.exists() and stamp.read_text() == wanted):
+        log("npm ci (web/)")
+        run('npm', 'ci', '--no-audit', '--no-fund', cwd=WEB)
+        stamp.write_text(wanted)
+
+
+def build_wheel(python):
+    """The py3-none-any wheel Pyodide installs; returns its path."""
+    if DIST.exists():
+        shutil.rmtree(DIST)
+    # -P: the current directory holds this build.py, which must not shadow pypa's `build` package
+    run(python, '-P', '-m', 'build', '--wheel', '--outdir', DIST, ROOT, capture_output=True)
+    (wheel,) = DIST.glob('microgpt-*-py3-none-any.whl')
+    return wheel
+
+
+def build_site():
+    """site/: the page, the front-end packages, the Pyodide runtime and the wheel registered in its lock file."""
+    python = venv_python()
+    npm_packages()
+    wheel = build_wheel(python)
+    if SITE.exists():
+        shutil.rmtree(SITE)
+    SITE.mkdir()
+    for name in PAGE_FILES:
+        shutil.copy(WEB / name, SITE / name)
+    uplot = SITE / 'vendor' / 'uplot'
+    uplot.mkdir(parents=True)
+    for name in ['uPlot.esm.js', 'uPlot.min.css']:
+        shutil.copy(NODE_MODULES / 'uplot' / 'dist' / name, uplot / name)
+
+    # The runtime lives under a path naming its version, and the wheel under its own hash, so a cached copy of
+    # either can never be paired with a lock file that expects another (Pyodide checks the wheel's sha256).
+    version = json.loads((NODE_MODULES / 'pyodide' / 'package.json').read_text())['version']
+    runtime = SITE / 'pyodide' / version
+    runtime.mkdir(parents=True)
+    for name in PYODIDE_FILES:
+        shutil.copy(NODE_MODULES / 'pyodide' / name, runtime / name)
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()[:16]
+    (runtime / 'wheels' / digest).mkdir(parents=True)
+    site_wheel = shutil.copy(wheel, runtime / 'wheels' / digest / wheel.name)
+    run(VENV / 'bin' / 'pyodide', 'lockfile', 'add-wheels', '--input', NODE_MODULES / 'pyodide' / 'pyodide-lock.json',
+        '--output', runtime / 'pyodide-lock.json', '--base-path', runtime, site_wheel, capture_output=True)
+    (SITE / 'runtime.js').write_text(
+        "// Generated by build.py: where this site keeps the Pyodide runtime and its lock file (relative URLs).\n"
+        f"export {{ loadPyodide }} from './pyodide/{version}/pyodide.mjs';\n"
+        f"export const indexURL = new URL('./pyodide/{version}/', import.meta.url).href;\n"
+        f"export const lockFileURL = new URL('./pyodide/{version}/pyodide-lock.json', import.meta.url).href;\n")
+    (SITE / '.nojekyll').touch()  # GitHub Pages: serve the files as they are
+    log(f"built {SITE.relative_to(ROOT)}/ (Pyodide {version}, {wheel.name})")
+
+
+def serve(port):
+    build_site()
+    handler = functools.partial(QuietHandler, directory=SITE)
+    with http.server.ThreadingHTTPServer(('127.0.0.1', port), handler) as server:
+        print(f"Serving microgpt at http://127.0.0.1:{server.server_port}/  (Ctrl+C to stop)", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm'}
+
+    def log_message(self, format, *args):  # one line per failed request only
+        if len(args) > 1 and str(args[1]).startswith(('4', '5')):
+            super().log_message(format, *args)
+
+
+def test(pytest_args):
+    build_site()
+    sys.exit(subprocess.run([str(VENV / 'bin' / 'python'), '-m', 'pytest', *pytest_args], cwd=ROOT).returncode)
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('command', nargs='?', default='site', choices=['site', 'serve', 'test'])
+    parser.add_argument('--port', type=int, default=8000, help="port for serve (default 8000)")
+    args, rest = parser.parse_known_args(argv)
+    if args.command == 'test':
+        test(rest)
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    elif args.command == 'serve':
+        serve(args.port)
+    else:
+        build_site()
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])

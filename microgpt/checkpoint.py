@@ -1,0 +1,100 @@
+"""A trainer's whole state as a plain JSON-able dict, and back.
+
+The state holds what the next step and the final samples depend on: the config, the vocabulary, the parameters, Adam's
+moments, the step, and both random generators. Floats survive JSON exactly (Python writes the shortest repr that
+reads back to the same double), so a run saved at step 50 and resumed in a fresh process continues bit for bit.
+The documents are not in the state, only a digest of them: resuming needs the same dataset, and says so when the
+dataset given is another one. A state is untrusted input: everything is checked before anything is used.
+"""
+
+import hashlib
+import math
+
+from .config import Config
+from .trainer import Trainer
+
+FORMAT = 'microgpt-state'
+VERSION = 1
+
+
+def save(trainer):
+    return {
+        'format': FORMAT,
+        'version': VERSION,
+        'config': trainer.config.to_dict(),
+        'vocab': trainer.tokenizer.chars,
+        'docs_sha256': _digest(trainer.docs),
+        'step': trainer.steps_done,
+        'params': {name: [[p.data for p in row] for row in mat] for name, mat in trainer.model.state_dict.items()},
+        'adam_m': list(trainer.optimizer.m),
+        'adam_v': list(trainer.optimizer.v),
+        'rng': _rng_to_json(trainer.rng),
+        'preview_rng': _rng_to_json(trainer.preview_rng),
+    }
+
+
+def load(state, docs):
+    """A trainer that continues where the saved one stopped; `docs` must be the dataset it was trained on."""
+    if not isinstance(state, dict) or state.get('format') != FORMAT:
+        raise ValueError(f"not a microgpt state: expected a dict with format {FORMAT!r}")
+    if state.get('version') != VERSION:
+        raise ValueError(f"unsupported state version {state.get('version')!r}: this microgpt reads version {VERSION}")
+    missing = sorted({'config', 'vocab', 'docs_sha256', 'step', 'params', 'adam_m', 'adam_v', 'rng', 'preview_rng'}
+                     - set(state))
+    if missing:
+        raise ValueError(f"the state lacks {', '.join(missing)}")
+    trainer = Trainer(Config.from_dict(state['config']), docs)
+    if state['vocab'] != trainer.tokenizer.chars or state['docs_sha256'] != _digest(trainer.docs):
+        raise ValueError("the state was saved from another dataset: load it with the documents it was trained on")
+    step = state['step']
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= trainer.config.steps:
+        raise ValueError(f"step must be an integer from 0 to {trainer.config.steps}, got {step!r}")
+
+    params = state['params']
+    expected = trainer.model.state_dict
+    if not isinstance(params, dict) or list(params) != list(expected):
+        raise ValueError(f"params must hold the matrices {', '.join(expected)} in that order")
+    for name, mat in expected.items():
+        saved = params[name]
+        shape = (len(mat), len(mat[0]))
+        if not isinstance(saved, list) or len(saved) != shape[0] or \
+                any(not isinstance(row, list) or len(row) != shape[1] for row in saved):
+            raise ValueError(f"params[{name!r}] must be a {shape[0]}x{shape[1]} matrix")
+        for row, saved_row in zip(mat, saved):
+            for p, x in zip(row, saved_row):
+                p.data = _float(x, f"params[{name!r}]")
+    n = len(trainer.model.params)
+    for key, buffer in (('adam_m', trainer.optimizer.m), ('adam_v', trainer.optimizer.v)):
+        if not isinstance(state[key], list) or len(state[key]) != n:
+            raise ValueError(f"{key} must be a list of {n} numbers")
+        buffer[:] = [_float(x, key) for x in state[key]]
+    trainer.rng.setstate(_rng_from_json(state['rng'], 'rng'))
+    trainer.preview_rng.setstate(_rng_from_json(state['preview_rng'], 'preview_rng'))
+    trainer.steps_done = step
+    return trainer
+
+
+def _digest(docs):
+    return hashlib.sha256('\n'.join(sorted(docs)).encode('utf-8')).hexdigest()  # sorted: the order is the seed's
+
+
+def _float(x, where):
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+        raise ValueError(f"{where} must hold finite numbers, got {x!r}")
+    return float(x)
+
+
+def _rng_to_json(rng):
+    version, internal, gauss_next = rng.getstate()
+    return [version, list(internal), gauss_next]
+
+
+def _rng_from_json(saved, where):
+    """A Mersenne Twister state: 624 32-bit words and a position, as `random.Random.getstate()` gives them."""
+    ok = isinstance(saved, list) and len(saved) == 3 and saved[0] == 3 and isinstance(saved[1], list) \
+        and len(saved[1]) == 625 and all(isinstance(w, int) and not isinstance(w, bool) for w in saved[1]) \
+        and all(0 <= w < 2**32 for w in saved[1][:624]) and 0 <= saved[1][624] <= 624 \
+        and (saved[2] is None or (isinstance(saved[2], float) and math.isfinite(saved[2])))
+    if not ok:
+        raise ValueError(f"{where} is not a valid random generator state")
+    return saved[0], tuple(saved[1]), saved[2]

@@ -1,0 +1,92 @@
+"""The model: a one-file GPT mapping a token and its position to logits over the next token.
+
+It follows GPT-2, blessed among the GPTs, with the reference's minor differences: layernorm -> rmsnorm, no biases,
+GeLU -> ReLU. Tokens are processed one at a time; the keys and values of earlier positions are kept in a cache that
+the caller owns (one per document being read or written). The parameters are drawn from the random generator the
+caller passes, in the reference's order, so the same seed gives the same weights.
+"""
+
+from .autograd import Value
+
+
+def linear(x, w):
+    return [sum(wi * xi for wi, xi in zip(wo, x)) for wo in w]
+
+
+def softmax(logits):
+    max_val = max(val.data for val in logits)
+    exps = [(val - max_val).exp() for val in logits]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def rmsnorm(x):
+    ms = sum(xi * xi for xi in x) / len(x)
+    scale = (ms + 1e-5) ** -0.5
+    return [xi * scale for xi in x]
+
+
+class GPT:
+    def __init__(self, config, vocab_size, rng):
+        self.config = config
+        self.vocab_size = vocab_size
+        c = config
+
+        def matrix(nout, nin):
+            return [[Value(rng.gauss(0, c.init_std)) for _ in range(nin)] for _ in range(nout)]
+
+        self.state_dict = {'wte': matrix(vocab_size, c.n_embd), 'wpe': matrix(c.block_size, c.n_embd),
+                           'lm_head': matrix(vocab_size, c.n_embd)}
+        for i in range(c.n_layer):
+            self.state_dict[f'layer{i}.attn_wq'] = matrix(c.n_embd, c.n_embd)
+            self.state_dict[f'layer{i}.attn_wk'] = matrix(c.n_embd, c.n_embd)
+            self.state_dict[f'layer{i}.attn_wv'] = matrix(c.n_embd, c.n_embd)
+            self.state_dict[f'layer{i}.attn_wo'] = matrix(c.n_embd, c.n_embd)
+            self.state_dict[f'layer{i}.mlp_fc1'] = matrix(4 * c.n_embd, c.n_embd)
+            self.state_dict[f'layer{i}.mlp_fc2'] = matrix(c.n_embd, 4 * c.n_embd)
+        # flatten params into a single list[Value]; the optimizer's buffers follow this order
+        self.params = [p for mat in self.state_dict.values() for row in mat for p in row]
+
+    def empty_cache(self):
+        """Fresh (keys, values): one list per layer, growing by one entry per position."""
+        return [[] for _ in range(self.config.n_layer)], [[] for _ in range(self.config.n_layer)]
+
+    def __call__(self, token_id, pos_id, keys, values):
+        c, sd = self.config, self.state_dict
+        tok_emb = sd['wte'][token_id]  # token embedding
+        pos_emb = sd['wpe'][pos_id]  # position embedding
+        x = [t + p for t, p in zip(tok_emb, pos_emb)]  # joint token and position embedding
+        x = rmsnorm(x)  # note: not redundant due to backward pass via the residual connection
+
+        for li in range(c.n_layer):
+            # 1) Multi-head Attention block
+            x_residual = x
+            x = rmsnorm(x)
+            q = linear(x, sd[f'layer{li}.attn_wq'])
+            k = linear(x, sd[f'layer{li}.attn_wk'])
+            v = linear(x, sd[f'layer{li}.attn_wv'])
+            keys[li].append(k)
+            values[li].append(v)
+            x_attn = []
+            for h in range(c.n_head):
+                hs = h * c.head_dim
+                q_h = q[hs:hs+c.head_dim]
+                k_h = [ki[hs:hs+c.head_dim] for ki in keys[li]]
+                v_h = [vi[hs:hs+c.head_dim] for vi in values[li]]
+                attn_logits = [sum(q_h[j] * k_h[t][j] for j in range(c.head_dim)) / c.head_dim**0.5
+                               for t in range(len(k_h))]
+                attn_weights = softmax(attn_logits)
+                head_out = [sum(attn_weights[t] * v_h[t][j] for t in range(len(v_h))) for j in range(c.head_dim)]
+                x_attn.extend(head_out)
+            x = linear(x_attn, sd[f'layer{li}.attn_wo'])
+            x = [a + b for a, b in zip(x, x_residual)]
+            # 2) MLP block
+            x_residual = x
+            x = rmsnorm(x)
+            x = linear(x, sd[f'layer{li}.mlp_fc1'])
+            x = [xi.relu() for xi in x]
+            x = linear(x, sd[f'layer{li}.mlp_fc2'])
+            x = [a + b for a, b in zip(x, x_residual)]
+
+        logits = linear(x, sd['lm_head'])
+        return logits

@@ -1,0 +1,39 @@
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+GOLDEN = TESTS / 'golden'  # copies of what the reference printed (../shared/golden), the oracle
+
+
+def golden(name):
+    """A golden run: its settings (as microgpt.Config fields), stdout bytes and per-step losses."""
+    d = GOLDEN / name
+    flags = json.loads((d / 'config.json').read_text())
+    assert flags.pop('input') == 'names.txt'
+    config = {k.replace('-', '_'): (float(v) if k in ('learning-rate', 'temperature') else int(v))
+              for k, v in flags.items()}
+    trace = [float(line) for line in (d / 'trace.txt').read_text().split()]
+    return {'flags': flags, 'config': config, 'stdout': (d / 'stdout.txt').read_bytes(), 'trace': trace,
+            'samples': [line.split(': ', 1)[1] if ': ' in line else ''
+                        for line in (d / 'stdout.txt').read_text().split('\n') if line.startswith('sample ')]}
+
+
+def cli_args(flags):
+    return [arg for k, v in flags.items() for arg in (f'--{k}', v)]
+
+
+@pytest.fixture(scope='session')
+def names():
+    from microgpt import builtin_names, documents
+    return documents(builtin_names())
+
+
+def assert_same_floats(actual, expected):
+    """Bit-for-bit equality, with a readable first difference."""
+    assert len(actual) == len(expected)
+    for i, (a, e) in enumerate(zip(actual, expected)):
+        assert a == e and math.copysign(1, a) == math.copysign(1, e), f"step {i + 1}: {a!r} != {e!r}"

@@ -1,0 +1,338 @@
+// The page: binds the settings form, the dataset picker, the buttons, the chart and the names to the worker.
+// It never computes anything about the model; it sends requests and shows replies (protocol.js).
+
+import { LossChart } from './chart.js';
+import { FIELDS, cliCommand, fieldId, fromHash, parse, toHash } from './settings.js';
+
+/** @typedef {import('./protocol.js').Reply} Reply */
+
+const MAX_DATASET_BYTES = 50 * 1024 * 1024;
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+const ui = {
+  status: $('status'), train: $('train'), pause: $('pause'), stop: $('stop'), reset: $('reset'),
+  generate: $('generate'), download: $('download-losses'), restart: $('restart'), fields: $('fields'),
+  cli: $('cli-command'), datasetInfo: $('dataset-info'), datasetFile: /** @type {HTMLInputElement} */ ($('dataset-file')),
+  datasetBuiltin: $('dataset-builtin'), datasetError: $('dataset-error'), samples: $('samples'),
+  samplesCaption: $('samples-caption'),
+};
+
+/**
+ * Everything the page knows. `phase`: loading | ready | training | paused | stopped | done | crashed.
+ * `dataset.bytes` is kept so a restarted worker gets the same data.
+ */
+const state = {
+  phase: 'loading',
+  dataset: { name: null, bytes: null, info: null },
+  pending: null, // a dataset sent to the worker and not yet accepted
+  config: null, // the settings of the form, null while a field is invalid
+  run: null, // {config, steps, numParams, step, seconds} of the current run
+  hasWeights: false,
+  lossCount: 0,
+};
+
+const chart = new LossChart($('loss-chart'));
+let worker = startWorker();
+
+// ---- settings form ----
+
+const inputs = {};
+for (const f of FIELDS) {
+  const id = fieldId(f);
+  const wrapper = document.createElement('div');
+  wrapper.className = 'field';
+  const label = document.createElement('label');
+  label.htmlFor = id;
+  label.textContent = f.label;
+  const flag = document.createElement('span');
+  flag.className = 'flag';
+  flag.textContent = f.flag;
+  label.append(' ', flag);
+  const input = document.createElement('input');
+  Object.assign(input, { id, name: id, type: 'text', autocomplete: 'off', spellcheck: false });
+  input.inputMode = f.kind === 'int' ? 'numeric' : 'decimal';
+  input.setAttribute('aria-describedby', `${id}-error`);
+  const error = document.createElement('p');
+  error.id = `${id}-error`;
+  error.className = 'error';
+  wrapper.append(label, input, error);
+  ui.fields.append(wrapper);
+  inputs[f.key] = { input, error };
+  input.addEventListener('input', onSettingsChanged);
+}
+fillForm(fromHash(location.hash));
+window.addEventListener('hashchange', () => {
+  if (location.hash !== toHash(formTexts())) fillForm(fromHash(location.hash));
+});
+
+function fillForm(texts) {
+  for (const f of FIELDS) inputs[f.key].input.value = texts[f.key];
+  onSettingsChanged();
+}
+
+function formTexts() {
+  return Object.fromEntries(FIELDS.map((f) => [f.key, inputs[f.key].input.value]));
+}
+
+function onSettingsChanged() {
+  const texts = formTexts();
+  const { config, errors } = parse(texts);
+  for (const f of FIELDS) {
+    const { input, error } = inputs[f.key];
+    error.textContent = errors[f.key] || '';
+    input.setAttribute('aria-invalid', String(Boolean(errors[f.key])));
+  }
+  state.config = config;
+  const hash = toHash(texts);
+  if (location.hash !== hash) history.replaceState(null, '', hash || location.pathname + location.search);
+  ui.cli.textContent = config ? cliCommand(config, state.dataset.name) : 'Fix the settings marked above.';
+  describe();
+  render();
+}
+
+/** Ask the worker for the parameter count of the current settings on the current dataset. */
+function describe() {
+  if (state.config && state.dataset.info && state.phase !== 'loading' && state.phase !== 'crashed') {
+    send({ type: 'describe', config: state.config });
+  }
+}
+
+// ---- dataset ----
+
+ui.datasetFile.addEventListener('change', async () => {
+  const file = ui.datasetFile.files[0];
+  if (!file) return;
+  if (file.size > MAX_DATASET_BYTES) {
+    showDatasetError(`${file.name} is ${(file.size / 1024 / 1024).toFixed(1)} MB; the limit is 50 MB. Pick a smaller file.`);
+    return;
+  }
+  try {
+    loadDataset(file.name, await file.arrayBuffer());
+  } catch (error) {
+    showDatasetError(`Could not read ${file.name}: ${error.message}`);
+  }
+});
+ui.datasetBuiltin.addEventListener('click', () => loadDataset(null, null));
+
+function loadDataset(name, bytes) {
+  state.pending = { name, bytes };
+  ui.datasetError.hidden = true;
+  if (state.phase !== 'loading' && state.phase !== 'crashed') {
+    send({ type: 'dataset', name: name ?? 'names.txt', bytes: bytes && bytes.slice(0) });
+  }
+  render();
+}
+
+function showDatasetError(message) {
+  ui.datasetError.textContent = `${message} The dataset in use is unchanged.`;
+  ui.datasetError.hidden = false;
+  ui.datasetFile.value = '';
+}
+
+// ---- buttons ----
+
+ui.train.addEventListener('click', () => {
+  if (!state.config) return;
+  chart.reset();
+  clearNames('Names appear here while the model trains.');
+  state.run = { config: state.config, steps: state.config.steps, numParams: null, step: 0, seconds: 0 };
+  state.lossCount = 0;
+  state.hasWeights = false;
+  setPhase('training');
+  send({ type: 'train', config: state.config });
+});
+ui.pause.addEventListener('click', () => send({ type: state.phase === 'paused' ? 'resume' : 'pause' }));
+ui.stop.addEventListener('click', () => send({ type: 'stop' }));
+ui.reset.addEventListener('click', () => {
+  if (state.phase === 'training' || state.phase === 'paused') send({ type: 'stop' });
+  chart.reset();
+  clearNames('Names appear here while the model trains.');
+  state.run = null;
+  state.lossCount = 0;
+  state.hasWeights = false;
+  setPhase('ready');
+});
+ui.generate.addEventListener('click', () => {
+  const count = state.config ? state.config.samples : state.run.config.samples;
+  const temperature = state.config ? state.config.temperature : state.run.config.temperature;
+  send({ type: 'generate', count, temperature });
+});
+ui.download.addEventListener('click', () => send({ type: 'losses-csv' }));
+ui.restart.addEventListener('click', () => {
+  worker.terminate();
+  state.run = null;
+  state.hasWeights = false;
+  setPhase('loading');
+  worker = startWorker();
+});
+
+// ---- the worker ----
+
+function startWorker() {
+  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  w.onmessage = (event) => onReply(event.data);
+  w.onerror = (event) => {
+    event.preventDefault();
+    crash(event.message || 'the worker failed to start');
+  };
+  return w;
+}
+
+function send(message) {
+  worker.postMessage(message, message.bytes ? [message.bytes] : []);
+}
+
+/** @param {Reply} message */
+function onReply(message) {
+  switch (message.type) {
+    case 'ready': {
+      setPhase('ready', `Ready: Python ${message.python} loaded in ${message.seconds.toFixed(1)} s.`);
+      const { name, bytes } = state.pending ?? state.dataset;
+      loadDataset(name, bytes);
+      break;
+    }
+    case 'dataset':
+      state.dataset = { ...state.pending, info: message };
+      state.pending = null;
+      ui.datasetBuiltin.hidden = state.dataset.name === null;
+      onSettingsChanged(); // the CLI command names the file; the parameter count depends on the vocabulary
+      break;
+    case 'described':
+      state.dataset.info.numParams = message.numParams;
+      render();
+      break;
+    case 'started':
+      Object.assign(state.run, { steps: message.steps, numParams: message.numParams });
+      state.hasWeights = true;
+      break;
+    case 'progress':
+      if (!state.run) break; // a chunk that was under way when Reset was pressed
+      chart.add(message.step - message.losses.length + 1, message.losses);
+      Object.assign(state.run, { step: message.step, seconds: message.seconds });
+      state.lossCount = message.step;
+      if (state.phase === 'training') setPhase('training');
+      break;
+    case 'preview':
+      if (state.run) showNames(message.names, `Preview at step ${message.step} (temperature ${state.run.config.temperature})`);
+      break;
+    case 'generated':
+      showNames(message.names, `Generated now at step ${state.run ? state.run.step : 0}`);
+      break;
+    case 'paused':
+      if (state.run) setPhase('paused', `Paused at step ${message.step} of ${state.run.steps}.`);
+      break;
+    case 'resumed':
+      if (state.run) setPhase('training');
+      break;
+    case 'stopped':
+      if (state.run) setPhase('stopped', `Stopped at step ${message.step} of ${state.run.steps}.`);
+      break;
+    case 'done': {
+      const { steps, config } = state.run;
+      state.run.seconds = message.seconds;
+      showNames(message.names, `Final samples after ${steps} steps (temperature ${config.temperature})`);
+      setPhase('done', `Done: ${steps} steps in ${formatSeconds(message.seconds)} (${rate(steps, message.seconds)} steps/s).`);
+      break;
+    }
+    case 'losses-csv':
+      saveFile('microgpt-losses.csv', message.csv, 'text/csv');
+      break;
+    case 'error':
+      onWorkerError(message);
+      break;
+  }
+}
+
+function onWorkerError({ context, message }) {
+  if (context === 'load') return crash(`Could not load the Python runtime: ${message}`);
+  if (context === 'dataset') {
+    const name = state.pending?.name ?? 'names.txt';
+    state.pending = null;
+    return showDatasetError(`${name}: ${message}.`);
+  }
+  if (context === 'describe') return;
+  if (context === 'train' || context === 'resume') {
+    return setPhase(state.hasWeights ? 'stopped' : 'ready', `Training failed: ${message}`);
+  }
+  ui.status.textContent = `Error (${context}): ${message}`;
+}
+
+function crash(message) {
+  setPhase('crashed', `${message}. Press “Restart Python” to try again; your settings and dataset are kept.`);
+}
+
+// ---- rendering ----
+
+function setPhase(phase, statusText) {
+  state.phase = phase;
+  if (statusText) ui.status.textContent = statusText;
+  else if (phase === 'training') ui.status.textContent = trainingStatus();
+  else if (phase === 'ready' && !statusText) ui.status.textContent = 'Ready.';
+  render();
+}
+
+function trainingStatus() {
+  const { step, steps, seconds } = state.run;
+  if (step === 0) return `Training: starting ${steps} steps…`;
+  const perSecond = step / seconds;
+  return `Training: step ${step} / ${steps} · ${rate(step, seconds)} steps/s · ${formatSeconds((steps - step) / perSecond)} left`;
+}
+
+function render() {
+  const { phase } = state;
+  const active = phase === 'training' || phase === 'paused';
+  const live = phase !== 'loading' && phase !== 'crashed';
+  ui.train.disabled = !(live && !active && state.config && state.dataset.info && !state.pending);
+  ui.pause.disabled = !active;
+  ui.pause.textContent = phase === 'paused' ? 'Resume' : 'Pause';
+  ui.stop.disabled = !active;
+  ui.reset.disabled = !(live && state.run);
+  ui.generate.disabled = !(live && state.hasWeights && state.config);
+  ui.download.disabled = !(live && state.lossCount > 0);
+  ui.restart.hidden = phase !== 'crashed';
+  ui.datasetFile.disabled = !live || active;
+  ui.datasetBuiltin.disabled = !live || active;
+  const info = state.dataset.info;
+  if (info) {
+    const params = info.numParams === undefined ? '' : `, ${info.numParams.toLocaleString('en')} parameters`;
+    const name = state.dataset.name === null ? 'Built-in names (names.txt)' : state.dataset.name;
+    ui.datasetInfo.textContent = `${name}: ${info.documents.toLocaleString('en')} documents, vocabulary of ${info.vocabSize}${params}.`;
+  }
+}
+
+function clearNames(caption) {
+  ui.samples.replaceChildren();
+  ui.samplesCaption.textContent = caption;
+}
+
+/** @param {import('./protocol.js').Name[]} names */
+function showNames(names, caption) {
+  ui.samplesCaption.textContent = caption;
+  ui.samples.replaceChildren(...names.map(({ text, known }) => {
+    const item = document.createElement('li');
+    item.className = `name ${known ? 'known' : 'new'}`;
+    item.textContent = text; // names are the model's output, from the user's data: text only, never HTML
+    item.title = known ? 'in the training data' : 'new: not in the training data';
+    return item;
+  }));
+}
+
+function saveFile(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function rate(steps, seconds) {
+  return seconds > 0 ? (steps / seconds).toFixed(1) : '–';
+}
+
+function formatSeconds(seconds) {
+  if (!Number.isFinite(seconds)) return '–';
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes} min ${Math.round(seconds % 60)} s`;
+}

@@ -1,0 +1,103 @@
+// The run's settings as one typed object: its fields, their checks, and its two texts, the URL hash (so a link
+// restores them) and the equivalent terminal command. No DOM here: main.js binds it to the form.
+// The checks mirror microgpt.Config's so a mistake is shown as it is typed; the worker's Config remains the judge.
+
+/** @typedef {import('./protocol.js').Config} Config */
+
+/**
+ * One entry per CLI flag, in the CLI's order. `max` keeps a browser tab out of trouble (memory, hours-long steps);
+ * the CLI has no such limits.
+ */
+export const FIELDS = [
+  { key: 'steps', flag: '--steps', label: 'Steps', kind: 'int', min: 1, max: 1_000_000, default: 1000 },
+  { key: 'seed', flag: '--seed', label: 'Seed', kind: 'int', min: 0, max: 2 ** 32 - 1, default: 42 },
+  { key: 'learning_rate', flag: '--learning-rate', label: 'Learning rate', kind: 'float', default: 0.01 },
+  { key: 'temperature', flag: '--temperature', label: 'Temperature', kind: 'float', default: 0.5 },
+  { key: 'samples', flag: '--samples', label: 'Samples', kind: 'int', min: 1, max: 500, default: 20 },
+  { key: 'n_layer', flag: '--n-layer', label: 'Layers', kind: 'int', min: 1, max: 8, default: 1 },
+  { key: 'n_embd', flag: '--n-embd', label: 'Embedding size', kind: 'int', min: 1, max: 256, default: 16 },
+  { key: 'n_head', flag: '--n-head', label: 'Heads', kind: 'int', min: 1, max: 64, default: 4 },
+  { key: 'block_size', flag: '--block-size', label: 'Block size', kind: 'int', min: 1, max: 256, default: 16 },
+];
+
+/** The element id of a field: its flag without the dashes (`#learning-rate`). */
+export const fieldId = (field) => field.flag.slice(2);
+
+/** @returns {Config} the reference's settings */
+export function defaults() {
+  return Object.fromEntries(FIELDS.map((f) => [f.key, f.default]));
+}
+
+/**
+ * Parse the texts of the form into a config, with a message per invalid field.
+ * @param {Record<string, string>} texts by field key
+ * @returns {{config: Config | null, errors: Record<string, string>}}
+ */
+export function parse(texts) {
+  const values = {};
+  const errors = {};
+  for (const f of FIELDS) {
+    const text = String(texts[f.key] ?? '').trim();
+    const value = parseNumber(text, f.kind);
+    if (value === null) {
+      errors[f.key] = f.kind === 'int' ? 'Enter a whole number.' : 'Enter a number, such as 0.01.';
+    } else if (f.kind === 'float' && !(value > 0)) {
+      errors[f.key] = 'Must be greater than 0.';
+    } else if (value < f.min || value > f.max) {
+      errors[f.key] = `Must be from ${f.min.toLocaleString('en')} to ${f.max.toLocaleString('en')}.`;
+    } else {
+      values[f.key] = value;
+    }
+  }
+  if (!errors.n_embd && !errors.n_head && values.n_embd % values.n_head !== 0) {
+    errors.n_embd = `Must be a multiple of the number of heads (${values.n_head}).`;
+  }
+  return { config: Object.keys(errors).length ? null : /** @type {Config} */ (values), errors };
+}
+
+function parseNumber(text, kind) {
+  const pattern = kind === 'int' ? /^[+-]?\d+$/ : /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+  if (!pattern.test(text)) return null;
+  const value = Number(text);
+  if (!Number.isFinite(value) || (kind === 'int' && !Number.isSafeInteger(value))) return null;
+  return value;
+}
+
+/** The settings that differ from the defaults, as a URL hash (`#steps=50&seed=7`); '' for the defaults. */
+export function toHash(texts) {
+  const params = new URLSearchParams();
+  for (const f of FIELDS) {
+    const text = String(texts[f.key]).trim();
+    if (text !== String(f.default)) params.set(fieldId(f), text);
+  }
+  const query = params.toString();
+  return query ? `#${query}` : '';
+}
+
+/** The field texts a URL hash holds, over the defaults; unknown keys are ignored, bad values kept to be shown. */
+export function fromHash(hash) {
+  const texts = Object.fromEntries(FIELDS.map((f) => [f.key, String(f.default)]));
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  for (const f of FIELDS) {
+    if (params.has(fieldId(f))) texts[f.key] = params.get(fieldId(f)).slice(0, 40);
+  }
+  return texts;
+}
+
+/**
+ * The terminal command that computes the same run.
+ * @param {Config} config
+ * @param {string | null} datasetName the user's file name, or null for the built-in names
+ */
+export function cliCommand(config, datasetName) {
+  const args = ['python', '-m', 'microgpt'];
+  if (datasetName !== null) args.push('--input', shellQuote(datasetName));
+  for (const f of FIELDS) {
+    if (config[f.key] !== f.default) args.push(f.flag, String(config[f.key]));
+  }
+  return args.join(' ');
+}
+
+function shellQuote(text) {
+  return /^[\w./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,142 @@
+// The web worker: the only module that touches Pyodide. It loads the runtime and the microgpt wheel once, then
+// trains in chunks of at most CHUNK_SECONDS, yielding to its event loop between chunks so that pause, stop and
+// generate take effect within a chunk. Everything it posts is plain data (see protocol.js).
+
+import { loadPyodide, indexURL, lockFileURL } from './runtime.js';
+import { CHUNK_SECONDS, PREVIEW_COUNT, PREVIEW_EVERY } from './protocol.js';
+
+/** @typedef {import('./protocol.js').Request} Request */
+
+const started = performance.now();
+const sessionSource = fetch(new URL('session.py', import.meta.url)).then((r) => r.text());
+const runtime = boot();
+let running = false; // a run is in progress and not paused
+let epoch = 0; // bumped by each train/stop, so a loop left over from an earlier run ends itself
+
+/** Pyodide with microgpt (its wheel is listed in the lock file, so it downloads while the runtime boots). */
+async function boot() {
+  const pyodide = await loadPyodide({ indexURL, lockFileURL, packages: ['microgpt'] });
+  pyodide.FS.writeFile('/home/pyodide/session.py', await sessionSource);
+  const module = pyodide.pyimport('session');
+  const session = module.Session();
+  module.destroy();
+  const python = pyodide.runPython('import sys; sys.version.split()[0]');
+  post({ type: 'ready', seconds: (performance.now() - started) / 1000, python });
+  return { pyodide, session };
+}
+
+/**
+ * Call a session method with plain JS values, converted to Python (objects to dicts, typed arrays to memoryviews,
+ * null to None), and convert its result back to plain JS; no Python object outlives the call.
+ */
+async function call(method, ...args) {
+  const { pyodide, session } = await runtime;
+  const pyArgs = args.map((arg) => (arg !== null && typeof arg === 'object' ? pyodide.toPy(arg) : arg ?? undefined));
+  let result;
+  try {
+    result = session[method](...pyArgs);
+  } finally {
+    for (const arg of pyArgs) if (arg instanceof pyodide.ffi.PyProxy) arg.destroy();
+  }
+  if (!(result instanceof pyodide.ffi.PyProxy)) return result;
+  try {
+    return result.toJs({ dict_converter: Object.fromEntries });
+  } finally {
+    result.destroy();
+  }
+}
+
+/** @param {import('./protocol.js').Reply} message @param {Transferable[]} [transfer] */
+function post(message, transfer = []) {
+  self.postMessage(message, transfer);
+}
+
+/** Let queued messages run: a MessageChannel round trip, which, unlike setTimeout, is not clamped to 4 ms. */
+function yieldToEventLoop() {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => resolve();
+    port2.postMessage(null);
+  });
+}
+
+async function trainLoop(myEpoch) {
+  while (running && epoch === myEpoch) {
+    const chunk = await call('run', CHUNK_SECONDS, PREVIEW_EVERY, PREVIEW_COUNT);
+    const losses = Float64Array.from(chunk.losses);
+    post({ type: 'progress', step: chunk.step, losses, seconds: chunk.seconds }, [losses.buffer]);
+    if (chunk.preview) post({ type: 'preview', step: chunk.step, names: chunk.preview });
+    if (chunk.done) {
+      running = false;
+      post({ type: 'done', step: chunk.step, seconds: chunk.seconds, names: chunk.final });
+      return;
+    }
+    await yieldToEventLoop();
+  }
+}
+
+/** @param {Request} message */
+async function handle(message) {
+  switch (message.type) {
+    case 'dataset': {
+      // Python gets the file's bytes, never JS text: the core decodes them exactly as the CLI does.
+      const bytes = message.bytes === null ? null : new Uint8Array(message.bytes);
+      post({ type: 'dataset', ...(await call('load_dataset', message.name, bytes)) });
+      break;
+    }
+    case 'describe':
+      post({ type: 'described', numParams: await call('num_params', message.config) });
+      break;
+    case 'train': {
+      const info = await call('start', message.config);
+      post({ type: 'started', ...info });
+      running = true;
+      await trainLoop(++epoch);
+      break;
+    }
+    case 'pause':
+      running = false;
+      post({ type: 'paused', step: await call('steps_done') });
+      break;
+    case 'resume':
+      if (!running) {
+        running = true;
+        post({ type: 'resumed', step: await call('steps_done') });
+        await trainLoop(epoch);
+      }
+      break;
+    case 'stop':
+      running = false;
+      epoch++;
+      post({ type: 'stopped', step: await call('steps_done') });
+      break;
+    case 'generate':
+      post({ type: 'generated', names: await call('generate', message.count, message.temperature) });
+      break;
+    case 'losses-csv':
+      post({ type: 'losses-csv', csv: await call('losses_csv') });
+      break;
+    default:
+      throw new Error(`unknown message type ${JSON.stringify(message.type)}`);
+  }
+}
+
+self.onmessage = async (event) => {
+  /** @type {Request} */
+  const message = event.data;
+  try {
+    await handle(message);
+  } catch (error) {
+    if (message.type === 'train' || message.type === 'resume') running = false;
+    post({ type: 'error', context: message.type, message: describe(error) });
+  }
+};
+
+/** The useful part of an error: for a Python exception, its last line ("ValueError: n_embd (10) must be ..."). */
+function describe(error) {
+  const text = String(error && error.message ? error.message : error).trim();
+  if (error && error.type) return text.split('\n').filter(Boolean).pop();
+  return text;
+}
+
+runtime.catch((error) => post({ type: 'error', context: 'load', message: describe(error) }));
