@@ -3,6 +3,8 @@
     python build.py                      # build the static site into site/
     python build.py serve [--port 8000]  # build, then serve site/ on http://127.0.0.1:8000/
     python build.py test [PYTEST ARGS]   # build, then run every test (browser ones included)
+    python build.py bench [--quick] [--steps N] [--original PATH/TO/microgpt.py]
+                                         # build, then measure speed, load, responsiveness, memory
 
 On a fresh machine each command first sets up what it needs: a virtual environment in .venv with the pinned
 Python tools (pyodide-build needs Python >= 3.12, so one is looked for), and `npm ci` in web/.
@@ -126,7 +128,6 @@ def build_site():
         f"export {{ loadPyodide }} from './pyodide/{version}/pyodide.mjs';\n"
         f"export const indexURL = new URL('./pyodide/{version}/', import.meta.url).href;\n"
         f"export const lockFileURL = new URL('./pyodide/{version}/pyodide-lock.json', import.meta.url).href;\n")
-    (SITE / '.nojekyll').touch()  # GitHub Pages: serve the files as they are
     log(f"built {SITE.relative_to(ROOT)}/ (Pyodide {version}, {wheel.name})")
 
 
@@ -155,13 +156,22 @@ def test(pytest_args):
     sys.exit(subprocess.run([str(VENV / 'bin' / 'python'), '-m', 'pytest', *pytest_args], cwd=ROOT).returncode)
 
 
+def bench(bench_args):
+    build_site()
+    script = ROOT / 'tests' / 'bench' / 'bench.py'
+    sys.exit(subprocess.run([str(VENV / 'bin' / 'python'), script, '--default-python', sys.executable, *bench_args],
+                            cwd=ROOT).returncode)
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('command', nargs='?', default='site', choices=['site', 'serve', 'test'])
+    parser.add_argument('command', nargs='?', default='site', choices=['site', 'serve', 'test', 'bench'])
     parser.add_argument('--port', type=int, default=8000, help="port for serve (default 8000)")
     args, rest = parser.parse_known_args(argv)
     if args.command == 'test':
         test(rest)
+    elif args.command == 'bench':
+        bench(rest)
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     elif args.command == 'serve':

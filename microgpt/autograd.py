@@ -1,13 +1,14 @@
 """Scalar autograd: a `Value` records how it was computed so `backward()` can apply the chain rule.
 
 The operations are the reference's, one line each, recording the local gradient of the result with respect to each
-child. One departure: `backward()` sorts the graph with an explicit stack instead of the reference's recursive
+child. Their exp, log and powers are `microgpt.libm`'s, which round exactly as the reference's platform (glibc) does,
+also where the platform's own libm rounds otherwise (Pyodide's, in the browser). Another departure: `backward()` sorts the graph with an explicit stack instead of the reference's recursive
 `build_topo`. It visits nodes in exactly the same order (so every gradient is accumulated in the same order, bit for
 bit), but a deeper graph (more layers, a longer block) cannot hit Python's recursion limit, and no closure refers to
 itself, so the graph holds no reference cycle and is freed by reference counting as soon as the step drops it.
 """
 
-import math
+from . import libm
 
 
 class Value:
@@ -27,16 +28,16 @@ class Value:
         other = other if isinstance(other, Value) else Value(other)
         return Value(self.data * other.data, (self, other), (other.data, self.data))
 
-    def __pow__(self, other): return Value(self.data**other, (self,), (other * self.data**(other-1),))
-    def log(self): return Value(math.log(self.data), (self,), (1/self.data,))
-    def exp(self): return Value(math.exp(self.data), (self,), (math.exp(self.data),))
+    def __pow__(self, other): return Value(libm.pow(self.data, other), (self,), (other * libm.pow(self.data, other-1),))
+    def log(self): return Value(libm.log(self.data), (self,), (1/self.data,))
+    def exp(self): return Value(libm.exp(self.data), (self,), (libm.exp(self.data),))
     def relu(self): return Value(max(0, self.data), (self,), (float(self.data > 0),))
     def __neg__(self): return self * -1
     def __radd__(self, other): return self + other
     def __sub__(self, other): return self + (-other)
     def __rsub__(self, other): return other + (-self)
     def __rmul__(self, other): return self * other
-    def __truediv__(self, other): return self * other**-1
+    def __truediv__(self, other): return self * (other**-1 if isinstance(other, Value) else libm.pow(other, -1))
     def __rtruediv__(self, other): return other * self**-1
 
     def __repr__(self):

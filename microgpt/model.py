@@ -3,9 +3,14 @@
 It follows GPT-2, blessed among the GPTs, with the reference's minor differences: layernorm -> rmsnorm, no biases,
 GeLU -> ReLU. Tokens are processed one at a time; the keys and values of earlier positions are kept in a cache that
 the caller owns (one per document being read or written). The parameters are drawn from the random generator the
-caller passes, in the reference's order, so the same seed gives the same weights.
+caller passes, in the reference's order, so the same seed gives the same weights. Where the reference calls `**`
+or `random.gauss`, this module computes the same with `microgpt.libm`, so that they round as on the reference's
+platform wherever it runs.
 """
 
+import math
+
+from . import libm
 from .autograd import Value
 
 
@@ -26,6 +31,21 @@ def rmsnorm(x):
     return [xi * scale for xi in x]
 
 
+def gauss(rng, mu, sigma):
+    """`rng.gauss(mu, sigma)`, the same draws and state, but its log, cos and sin are glibc's (`microgpt.libm`).
+
+    CPython's Box-Muller: two uniforms give two normal numbers; the second waits in `rng.gauss_next`.
+    """
+    z = rng.gauss_next
+    rng.gauss_next = None
+    if z is None:
+        x2pi = rng.random() * (2.0 * math.pi)
+        g2rad = math.sqrt(-2.0 * libm.log(1.0 - rng.random()))
+        z = libm.cos(x2pi) * g2rad
+        rng.gauss_next = libm.sin(x2pi) * g2rad
+    return mu + z * sigma
+
+
 class GPT:
     def __init__(self, config, vocab_size, rng):
         self.config = config
@@ -33,7 +53,7 @@ class GPT:
         c = config
 
         def matrix(nout, nin):
-            return [[Value(rng.gauss(0, c.init_std)) for _ in range(nin)] for _ in range(nout)]
+            return [[Value(gauss(rng, 0, c.init_std)) for _ in range(nin)] for _ in range(nout)]
 
         self.state_dict = {'wte': matrix(vocab_size, c.n_embd), 'wpe': matrix(c.block_size, c.n_embd),
                            'lm_head': matrix(vocab_size, c.n_embd)}
@@ -73,7 +93,7 @@ class GPT:
                 q_h = q[hs:hs+c.head_dim]
                 k_h = [ki[hs:hs+c.head_dim] for ki in keys[li]]
                 v_h = [vi[hs:hs+c.head_dim] for vi in values[li]]
-                attn_logits = [sum(q_h[j] * k_h[t][j] for j in range(c.head_dim)) / c.head_dim**0.5
+                attn_logits = [sum(q_h[j] * k_h[t][j] for j in range(c.head_dim)) / libm.pow(c.head_dim, 0.5)
                                for t in range(len(k_h))]
                 attn_weights = softmax(attn_logits)
                 head_out = [sum(attn_weights[t] * v_h[t][j] for t in range(len(v_h))) for j in range(c.head_dim)]

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+import browser
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 GOLDEN = TESTS / 'golden'  # copies of what the reference printed (../shared/golden), the oracle
@@ -37,3 +39,19 @@ def assert_same_floats(actual, expected):
     assert len(actual) == len(expected)
     for i, (a, e) in enumerate(zip(actual, expected)):
         assert a == e and math.copysign(1, a) == math.copysign(1, e), f"step {i + 1}: {a!r} != {e!r}"
+
+
+# ---- the page in a real browser (pytest-playwright) ----
+
+@pytest.fixture(scope='session')
+def browser_type_launch_args(browser_type_launch_args):
+    return browser.launch_args(browser_type_launch_args)
+
+
+@pytest.fixture(scope='session')
+def site_url():
+    try:
+        with browser.serve_site() as url:
+            yield url
+    except RuntimeError as e:
+        pytest.fail(f"{e}; `python build.py test` builds it")

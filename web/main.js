@@ -29,6 +29,7 @@ const state = {
   run: null, // {config, steps, numParams, step, seconds} of the current run
   hasWeights: false,
   lossCount: 0,
+  offerRestart: false, // after a Python error: the runtime may be unusable, so offer a fresh one
 };
 
 const chart = new LossChart($('loss-chart'));
@@ -160,6 +161,7 @@ ui.generate.addEventListener('click', () => {
 ui.download.addEventListener('click', () => send({ type: 'losses-csv' }));
 ui.restart.addEventListener('click', () => {
   worker.terminate();
+  state.offerRestart = false;
   state.run = null;
   state.hasWeights = false;
   setPhase('loading');
@@ -186,6 +188,7 @@ function send(message) {
 function onReply(message) {
   switch (message.type) {
     case 'ready': {
+      ui.status.dataset.readyMs = performance.now().toFixed(0); // since navigation started; for benchmarks
       setPhase('ready', `Ready: Python ${message.python} loaded in ${message.seconds.toFixed(1)} s.`);
       const { name, bytes } = state.pending ?? state.dataset;
       loadDataset(name, bytes);
@@ -210,6 +213,8 @@ function onReply(message) {
       chart.add(message.step - message.losses.length + 1, message.losses);
       Object.assign(state.run, { step: message.step, seconds: message.seconds });
       state.lossCount = message.step;
+      // machine-readable progress, for scripts and benchmarks that drive the page
+      Object.assign(ui.status.dataset, { step: message.step, seconds: message.seconds, wasmBytes: message.wasmBytes });
       if (state.phase === 'training') setPhase('training');
       break;
     case 'preview':
@@ -251,10 +256,12 @@ function onWorkerError({ context, message }) {
     return showDatasetError(`${name}: ${message}.`);
   }
   if (context === 'describe') return;
+  state.offerRestart = true;
   if (context === 'train' || context === 'resume') {
     return setPhase(state.hasWeights ? 'stopped' : 'ready', `Training failed: ${message}`);
   }
   ui.status.textContent = `Error (${context}): ${message}`;
+  render();
 }
 
 function crash(message) {
@@ -265,6 +272,7 @@ function crash(message) {
 
 function setPhase(phase, statusText) {
   state.phase = phase;
+  ui.status.dataset.phase = phase;
   if (statusText) ui.status.textContent = statusText;
   else if (phase === 'training') ui.status.textContent = trainingStatus();
   else if (phase === 'ready' && !statusText) ui.status.textContent = 'Ready.';
@@ -289,7 +297,7 @@ function render() {
   ui.reset.disabled = !(live && state.run);
   ui.generate.disabled = !(live && state.hasWeights && state.config);
   ui.download.disabled = !(live && state.lossCount > 0);
-  ui.restart.hidden = phase !== 'crashed';
+  ui.restart.hidden = !(phase === 'crashed' || state.offerRestart);
   ui.datasetFile.disabled = !live || active;
   ui.datasetBuiltin.disabled = !live || active;
   const info = state.dataset.info;

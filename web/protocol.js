@@ -29,8 +29,9 @@
  * @typedef {{type: 'dataset', name: string, documents: number, vocabSize: number}} DatasetInfo
  * @typedef {{type: 'described', numParams: number}} Described
  * @typedef {{type: 'started', steps: number, numParams: number}} Started
- * @typedef {{type: 'progress', step: number, losses: Float64Array, seconds: number}} Progress
- *          `losses` are the steps since the previous progress, ending at `step`; `seconds` is training time so far
+ * @typedef {{type: 'progress', step: number, losses: Float64Array, seconds: number, wasmBytes: number}} Progress
+ *          `losses` are the steps since the previous progress, ending at `step`; `seconds` is training time so far;
+ *          `wasmBytes` the size of the worker's WebAssembly memory
  * @typedef {{type: 'preview', step: number, names: Name[]}} Preview
  * @typedef {{type: 'paused', step: number} | {type: 'resumed', step: number} | {type: 'stopped', step: number}} Control
  * @typedef {{type: 'done', step: number, seconds: number, names: Name[]}} Done  `names`: the reference's final samples

@@ -64,7 +64,8 @@ async function trainLoop(myEpoch) {
   while (running && epoch === myEpoch) {
     const chunk = await call('run', CHUNK_SECONDS, PREVIEW_EVERY, PREVIEW_COUNT);
     const losses = Float64Array.from(chunk.losses);
-    post({ type: 'progress', step: chunk.step, losses, seconds: chunk.seconds }, [losses.buffer]);
+    const wasmBytes = (await runtime).pyodide._module.HEAPU8.byteLength; // no public API; for memory figures
+    post({ type: 'progress', step: chunk.step, losses, seconds: chunk.seconds, wasmBytes }, [losses.buffer]);
     if (chunk.preview) post({ type: 'preview', step: chunk.step, names: chunk.preview });
     if (chunk.done) {
       running = false;
@@ -132,11 +133,15 @@ self.onmessage = async (event) => {
   }
 };
 
-/** The useful part of an error: for a Python exception, its last line ("ValueError: n_embd (10) must be ..."). */
+/**
+ * The useful part of an error. A Python exception's is its traceback's last line; for bad input (a ValueError,
+ * such as microgpt's DatasetError) only the message, which says what was wrong and what to do.
+ */
 function describe(error) {
-  const text = String(error && error.message ? error.message : error).trim();
-  if (error && error.type) return text.split('\n').filter(Boolean).pop();
-  return text;
+  const text = String(error?.message ?? error).trim();
+  if (!error?.type) return text;
+  const last = text.split('\n').filter(Boolean).pop();
+  return ['ValueError', 'DatasetError'].includes(error.type) ? last.replace(/^[\w.]+: /, '') : last;
 }
 
 runtime.catch((error) => post({ type: 'error', context: 'load', message: describe(error) }));

@@ -1,0 +1,300 @@
+"""The speed benchmark: native CPython, Pyodide under Node, the page and its bare worker, load, responsiveness, memory.
+
+    python build.py bench [--quick] [--steps N] [--original PATH/TO/microgpt.py]
+
+build.py builds the site, then runs this with the project's .venv, passing the machine's default `python3` as
+--default-python. Everything is measured in one run, on one machine, so the ratios compare like with like. Steps/s
+always time the training steps alone (no start-up, no sampling): inside Python for the core, and for the original
+script as the difference between a run of N steps and a run of 0 steps. Writes bench.json and bench.md (a Markdown
+table) in the project's root, and prints the table and the budget.
+"""
+
+import argparse
+import gzip
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+TESTS = Path(__file__).resolve().parent.parent
+ROOT = TESTS.parent
+sys.path.insert(0, str(TESTS))
+from browser import SITE, launch_args, serve_site  # noqa: E402
+
+NATIVE = """
+import json, sys, time
+from microgpt import Config, Trainer, builtin_names, documents
+trainer = Trainer(Config(steps={steps}), documents(builtin_names()))
+start = time.perf_counter()
+for _ in range({steps}):
+    trainer.step()
+json.dumps({{'seconds': time.perf_counter() - start, 'python': sys.version.split()[0]}})
+"""
+
+# The page's own worker, driven through the message protocol with nothing on the main thread listening but this.
+BARE_WORKER = """async (steps) => {
+  const worker = new Worker(new URL('worker.js', location.href), { type: 'module' });
+  const reply = (type) => new Promise((resolve, reject) => {
+    worker.addEventListener('message', function on(event) {
+      if (event.data.type === 'error') reject(new Error(event.data.message));
+      if (event.data.type === type) { worker.removeEventListener('message', on); resolve(event.data); }
+    });
+  });
+  await reply('ready');
+  worker.postMessage({ type: 'dataset', name: 'names.txt', bytes: null });
+  await reply('dataset');
+  const config = { seed: 42, steps, n_layer: 1, n_embd: 16, n_head: 4, block_size: 16, learning_rate: 0.01,
+                   temperature: 0.5, samples: 20 };
+  worker.postMessage({ type: 'train', config });
+  const done = await reply('done');
+  worker.terminate();
+  return done.seconds;
+}"""
+
+# Installed before the page's scripts: a 10 ms timer's longest gap and the long tasks, both counted once armed.
+PROBES = """
+window.probe = { armed: false, maxGap: 0, longTasks: 0, longestTask: 0 };
+let last = performance.now();
+setInterval(() => {
+  const now = performance.now();
+  if (window.probe.armed) window.probe.maxGap = Math.max(window.probe.maxGap, now - last);
+  last = now;
+}, 10);
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if (!window.probe.armed) continue;
+    window.probe.longTasks += 1;
+    window.probe.longestTask = Math.max(window.probe.longestTask, entry.duration);
+  }
+}).observe({ type: 'longtask' });
+"""
+
+
+def native(python, steps):
+    body, last = NATIVE.format(steps=steps).rstrip().rsplit('\n', 1)  # the Node runner prints the last expression
+    out = subprocess.run([python, '-c', f"{body}\nprint({last})"], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
+    result = json.loads(out.stdout)
+    return {'python': result['python'], 'steps_per_second': steps / result['seconds']}
+
+
+def pyodide_node(steps):
+    wheel = next((ROOT / 'dist').glob('microgpt-*-py3-none-any.whl'))
+    out = subprocess.run(['node', TESTS / 'pyodide_run.mjs', wheel], input=NATIVE.format(steps=steps),
+                         capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout)
+    return {'python': result['python'], 'steps_per_second': steps / result['seconds']}
+
+
+def original(path, python, steps):
+    """The original script's steps/s: (time of N steps - time of 0 steps), both whole runs, in a scratch dir."""
+    source = path.read_text()
+    if len(re.findall(r'^num_steps = \d+', source, flags=re.M)) != 1:
+        sys.exit(f"{path}: cannot find `num_steps = ...`")
+    times = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        (Path(scratch) / 'input.txt').write_bytes((ROOT / 'microgpt' / 'names.txt').read_bytes())
+        for n in (0, steps):
+            (Path(scratch) / 'original.py').write_text(re.sub(r'^num_steps = \d+', f'num_steps = {n}', source, flags=re.M))
+            start = time.perf_counter()
+            subprocess.run([python, 'original.py'], cwd=scratch, capture_output=True, check=True)
+            times[n] = time.perf_counter() - start
+    return {'steps_per_second': steps / (times[steps] - times[0])}
+
+
+def open_ready(context, url):
+    page = context.new_page()
+    page.goto(url)
+    expect(page.locator('#status')).to_have_attribute('data-phase', 'ready', timeout=60_000)
+    expect(page.locator('#dataset-info')).to_contain_text('parameters', timeout=30_000)
+    return page
+
+
+def load_times(browser, url, repeat):
+    """Navigation to ready: cold (a fresh profile, so an empty cache) and warm (the same profile, second visit)."""
+    cold, warm, transferred = [], [], None
+    for _ in range(repeat):
+        context = browser.new_context()
+        responses = []
+        context.on('requestfinished', lambda request: responses.append(request))
+        page = open_ready(context, url)
+        cold.append(float(page.locator('#status').get_attribute('data-ready-ms')) / 1000)
+        if transferred is None:
+            transferred = transfer_sizes(responses, url)
+        page.close()
+        page = open_ready(context, url)
+        warm.append(float(page.locator('#status').get_attribute('data-ready-ms')) / 1000)
+        context.close()
+    return {'cold_seconds': statistics.median(cold), 'warm_seconds': statistics.median(warm),
+            'cold': cold, 'warm': warm, **transferred}
+
+
+def transfer_sizes(requests, url):
+    """What a cold load fetched: bytes on the wire here (uncompressed), and gzipped as GitHub Pages would send them."""
+    raw = compressed = 0
+    files = 0
+    for request in requests:
+        if not request.url.startswith(url):
+            continue
+        path = SITE / request.url[len(url):].split('?')[0].split('#')[0]
+        if path.is_dir():
+            path = path / 'index.html'
+        data = path.read_bytes()
+        raw += request.sizes()['responseBodySize']
+        compressed += len(gzip.compress(data, compresslevel=6))
+        files += 1
+    return {'files': files, 'bytes': raw, 'gzip_bytes': compressed}
+
+
+def page_run(browser, url, steps, memory_at):
+    """N steps started from the UI, with the chart and previews live: speed, the probes, memory at `memory_at` and
+    at the end."""
+    context = browser.new_context()
+    context.add_init_script(PROBES)
+    page = open_ready(context, url)
+    page.fill('#steps', str(steps))
+    page.evaluate('window.probe.armed = true')
+    page.click('#train')
+    status = page.locator('#status')
+    expect(status).to_have_attribute('data-step', re.compile(r'^\d+$'), timeout=60_000)
+    early = None
+    while status.get_attribute('data-phase') == 'training':  # polled from here: the page's CSP blocks string predicates
+        if early is None and int(status.get_attribute('data-step')) >= memory_at:
+            early = memory(page)
+        time.sleep(0.05)
+    expect(status).to_have_attribute('data-phase', 'done')
+    end = memory(page)
+    probe = page.evaluate('window.probe')
+    seconds = float(status.get_attribute('data-seconds'))
+    context.close()
+    return {'steps_per_second': steps / seconds, 'max_gap_ms': probe['maxGap'], 'long_tasks': probe['longTasks'],
+            'longest_task_ms': probe['longestTask'], 'memory_early': early, 'memory_end': end}
+
+
+def memory(page):
+    return {'step': int(page.locator('#status').get_attribute('data-step')),
+            'wasm_bytes': int(page.locator('#status').get_attribute('data-wasm-bytes')),
+            'js_heap_bytes': page.evaluate('performance.memory.usedJSHeapSize')}
+
+
+def bare_worker(browser, url, steps):
+    context = browser.new_context()
+    page = open_ready(context, url)
+    seconds = page.evaluate(BARE_WORKER, steps)
+    context.close()
+    return {'steps_per_second': steps / seconds}
+
+
+def budget(r):
+    """The targets of this machine's budget: (what, measured, target, holds)."""
+    lines = [
+        ('UI cost: page / bare worker steps/s', r['page']['steps_per_second'] / r['worker']['steps_per_second'],
+         '>= 0.97', lambda x: x >= 0.97),
+        ('longest main-thread timer gap while training (ms)', r['page_long']['max_gap_ms'], '<= 50', lambda x: x <= 50),
+        ('long tasks over 50 ms after ready', r['page_long']['long_tasks'], '0', lambda x: x == 0),
+        ('ready, cold (s)', r['load']['cold_seconds'], '<= 4', lambda x: x <= 4),
+        ('ready, warm (s)', r['load']['warm_seconds'], '<= 2', lambda x: x <= 2),
+        ('wasm memory, end / early', memory_ratio(r['page_long'], 'wasm_bytes'), '<= 1.10', lambda x: x <= 1.10),
+        ('JS heap, end / early', memory_ratio(r['page_long'], 'js_heap_bytes'), '<= 1.10', lambda x: x <= 1.10),
+    ]
+    if 'original' in r:
+        lines.insert(1, ('page / original script steps/s', r['page']['steps_per_second'] / r['original']['steps_per_second'],
+                         '>= 1.3', lambda x: x >= 1.3))
+    return [(what, value, target, check(value)) for what, value, target, check in lines]
+
+
+def memory_ratio(run, kind):
+    return run['memory_end'][kind] / run['memory_early'][kind]
+
+
+def table(r):
+    steps = r['steps']
+    rows = [f"| measurement ({steps} steps, default settings) | steps/s | vs the page |", "|---|---|---|"]
+    page = r['page']['steps_per_second']
+    speeds = [('original microgpt.py, ' + r['default_python']['python'], r.get('original')),
+              (f"microgpt, CPython {r['default_python']['python']} (default python3)", r['default_python']),
+              (f"microgpt, CPython {r['venv_python']['python']}", r['venv_python']),
+              (f"microgpt, Pyodide {r['pyodide_node']['python']} under Node", r['pyodide_node']),
+              ('the bare worker in Chromium (no UI)', r['worker']),
+              ('the page in Chromium (chart and previews live)', r['page'])]
+    for name, result in speeds:
+        if result:
+            rows.append(f"| {name} | {result['steps_per_second']:.2f} | {page / result['steps_per_second']:.2f}x |")
+    load, p = r['load'], r['page_long']
+    rows += ["", "| page | figure |", "|---|---|",
+             f"| ready, cold (median of {len(load['cold'])}) | {load['cold_seconds']:.2f} s |",
+             f"| ready, warm (median of {len(load['warm'])}) | {load['warm_seconds']:.2f} s |",
+             f"| cold load: files, bytes, gzip bytes | {load['files']}, {load['bytes'] / 1e6:.1f} MB, "
+             f"{load['gzip_bytes'] / 1e6:.1f} MB |",
+             f"| longest 10 ms timer gap while training ({r['memory_steps']} steps) | {p['max_gap_ms']:.0f} ms |",
+             f"| long tasks after ready (longest) | {p['long_tasks']} ({p['longest_task_ms']:.0f} ms) |",
+             f"| worker wasm memory at step {p['memory_early']['step']} / {p['memory_end']['step']} | "
+             f"{p['memory_early']['wasm_bytes'] / 2**20:.0f} / {p['memory_end']['wasm_bytes'] / 2**20:.0f} MiB |",
+             f"| page JS heap at step {p['memory_early']['step']} / {p['memory_end']['step']} | "
+             f"{p['memory_early']['js_heap_bytes'] / 2**20:.1f} / {p['memory_end']['js_heap_bytes'] / 2**20:.1f} MiB |",
+             "", "| budget | measured | target | holds |", "|---|---|---|---|"]
+    rows += [f"| {what} | {value:.2f} | {target} | {'yes' if ok else '**no**'} |" for what, value, target, ok in budget(r)]
+    return '\n'.join(rows) + '\n'
+
+
+def sane(r):
+    """Every figure present, finite and positive where it must be: what the quick mode checks in CI."""
+    speeds = [r[k]['steps_per_second'] for k in ('default_python', 'venv_python', 'pyodide_node', 'worker', 'page')]
+    if 'original' in r:
+        speeds.append(r['original']['steps_per_second'])
+    load, p = r['load'], r['page_long']
+    checks = [all(0 < s < 10_000 for s in speeds), 0 < load['cold_seconds'] < 60, 0 < load['warm_seconds'] < 60,
+              load['files'] >= 8, load['bytes'] > 5e6, 0 < load['gzip_bytes'] < load['bytes'],
+              0 < p['max_gap_ms'] < 10_000, p['long_tasks'] >= 0,
+              p['memory_early']['wasm_bytes'] > 1e6, p['memory_end']['wasm_bytes'] >= p['memory_early']['wasm_bytes'],
+              p['memory_early']['js_heap_bytes'] > 0, p['memory_end']['step'] == r['memory_steps']]
+    return all(checks)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--quick', action='store_true', help="a few steps and repeats: checks the benchmark still works")
+    p.add_argument('--steps', type=int, default=200)
+    p.add_argument('--original', type=Path, help="the original single-file microgpt.py, for the headline ratio")
+    p.add_argument('--default-python', default='python3', help="the machine's default python3")
+    args = p.parse_args()
+    steps, repeat, memory_steps, memory_at = (10, 2, 40, 20) if args.quick else (args.steps, 5, 1000, 100)
+
+    r = {'steps': steps, 'memory_steps': memory_steps, 'quick': args.quick}
+    log = lambda what: print(f"bench: {what}", file=sys.stderr, flush=True)
+    log(f"native CPython ({args.default_python}), {steps} steps")
+    r['default_python'] = native(args.default_python, steps)
+    log(f"native CPython ({sys.executable}), {steps} steps")
+    r['venv_python'] = native(sys.executable, steps)
+    log(f"Pyodide under Node, {steps} steps")
+    r['pyodide_node'] = pyodide_node(steps)
+    if args.original:
+        log(f"the original script, 0 and {steps} steps")
+        r['original'] = original(args.original, args.default_python, steps)
+    with serve_site() as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(**launch_args({'args': ['--enable-precise-memory-info']}))
+        log(f"the bare worker, {steps} steps")
+        r['worker'] = bare_worker(browser, url, steps)
+        log(f"the page, {steps} steps")
+        r['page'] = page_run(browser, url, steps, memory_at=steps // 2)
+        log(f"the page, {memory_steps} steps, for memory and responsiveness")
+        r['page_long'] = page_run(browser, url, memory_steps, memory_at)
+        log(f"load, cold and warm, {repeat} times each")
+        r['load'] = load_times(browser, url, repeat)
+        browser.close()
+    (ROOT / 'bench.json').write_text(json.dumps(r, indent=1) + '\n')
+    text = table(r)
+    (ROOT / 'bench.md').write_text(text)
+    print(text)
+    if not sane(r):
+        sys.exit("bench: some figures are missing or not sane (see bench.json)")
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,55 @@
+"""The browser and the web server that the page tests, the benchmark and the screenshot script share.
+
+The browser is Debian's Chromium at /usr/bin/chromium when present (Playwright cannot download its own on the
+project's machines), else Playwright's own (`playwright install chromium`). The site is served on 127.0.0.1 under a
+sub-path, as GitHub Pages serves a project at /REPO/, so any absolute URL in the site would fail the tests.
+"""
+
+import contextlib
+import functools
+import http.server
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+CHROMIUM = '/usr/bin/chromium'
+CHROMIUM_FLAGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync',
+                  '--no-first-run']  # a closed network: no update checks, no sync, no first-run fetches
+SITE = Path(__file__).resolve().parent.parent / 'site'
+SUB_PATH = 'microgpt'
+
+
+def launch_args(base=None):
+    """Playwright's `chromium.launch()` keyword arguments."""
+    base = base or {}
+    args = {**base, 'args': [*base.get('args', []), *CHROMIUM_FLAGS]}
+    if os.path.exists(CHROMIUM):
+        args['executable_path'] = CHROMIUM
+    if hasattr(os, 'geteuid') and os.geteuid() == 0:
+        args['chromium_sandbox'] = False  # root cannot use Chromium's sandbox
+    return args
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm'}
+
+    def log_message(self, format, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve_site(site=SITE):
+    """Serve `site` at http://127.0.0.1:PORT/microgpt/; yields that URL."""
+    if not (site / 'index.html').exists():
+        raise RuntimeError(f"no {site}/index.html: build the site first (`python build.py`)")
+    with tempfile.TemporaryDirectory() as root:
+        (Path(root) / SUB_PATH).symlink_to(site, target_is_directory=True)
+        server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(_Handler, directory=root))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield f'http://127.0.0.1:{server.server_port}/{SUB_PATH}/'
+        finally:
+            server.shutdown()
+            server.server_close()

@@ -1,0 +1,227 @@
+"""The real page in a real Chromium: it trains in its worker and gets the numbers the core gets natively."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import ROOT, assert_same_floats, golden
+from microgpt import Config, Trainer, builtin_names, documents
+
+READY = re.compile(r'^Ready: Python 3\.\d+\.\d+ loaded in \d+\.\d s\.$')
+DONE = re.compile(r'^Done: ')
+
+
+@pytest.fixture
+def app(page, site_url):
+    """The page, ready to train on the built-in names; the test fails on any console error or uncaught exception."""
+    errors = []
+    page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
+    page.on('pageerror', lambda e: errors.append(str(e)))
+    page.goto(site_url)
+    expect(page.locator('#status')).to_have_text(READY, timeout=60_000)
+    expect(page.locator('#dataset-info')).to_contain_text('4,192 parameters', timeout=30_000)
+    yield page
+    assert errors == []
+
+
+def settings(page, **values):
+    for key, value in values.items():
+        page.fill(f"#{key.replace('_', '-')}", str(value))
+
+
+def names(page):
+    return page.locator('#samples .name').all_text_contents()
+
+
+def download_losses(page):
+    with page.expect_download() as info:
+        page.click('#download-losses')
+    lines = open(info.value.path(), encoding='utf-8').read().splitlines()
+    assert lines[0] == 'step,loss'
+    rows = [line.split(',') for line in lines[1:]]
+    assert [int(step) for step, _ in rows] == list(range(1, len(rows) + 1))
+    return [float(loss) for _, loss in rows]
+
+
+def native(config, docs=None):
+    trainer = Trainer(config, docs or documents(builtin_names()))
+    losses = [trainer.step() for _ in range(config.steps)]
+    return losses, trainer.final_samples()
+
+
+def test_ready_with_the_defaults(app):
+    assert app.input_value('#steps') == '1000' and app.input_value('#learning-rate') == '0.01'
+    expect(app.locator('#cli-command')).to_have_text('python -m microgpt')
+    expect(app.locator('#dataset-info')).to_have_text(
+        'Built-in names (names.txt): 32,033 documents, vocabulary of 27, 4,192 parameters.')
+    expect(app.locator('#train')).to_be_enabled()
+
+
+def test_50_steps_give_the_native_losses_and_names(app):
+    settings(app, steps=50)
+    expect(app.locator('#cli-command')).to_have_text('python -m microgpt --steps 50')
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(DONE, timeout=120_000)
+    losses, samples = native(Config(steps=50))
+    assert_same_floats(download_losses(app), losses)
+    assert names(app) == samples
+    expect(app.locator('#samples-caption')).to_have_text('Final samples after 50 steps (temperature 0.5)')
+
+
+@pytest.mark.slow
+def test_the_default_run_is_the_reference_run(app):
+    g = golden('default')
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(DONE, timeout=900_000)
+    assert_same_floats(download_losses(app), g['trace'])
+    assert names(app) == g['samples']
+    assert names(app)[0] == 'kamon' and names(app)[-1] == 'anton'
+
+
+def test_pause_generate_resume_continues_the_same_trace(app):
+    settings(app, steps=60, seed=3, samples=4)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(re.compile(r'^Training: step \d+ / 60'), timeout=30_000)
+    app.click('#pause')
+    expect(app.locator('#status')).to_have_text(re.compile(r'^Paused at step \d+ of 60\.$'))
+    paused = app.text_content('#status')
+    app.wait_for_timeout(1000)
+    assert app.text_content('#status') == paused  # no progress while paused
+    expect(app.locator('#pause')).to_have_text('Resume')
+    app.click('#generate')  # names from the paused weights, drawn without touching the run's generator
+    expect(app.locator('#samples-caption')).to_have_text(re.compile(r'^Generated now at step \d+$'))
+    expect(app.locator('#samples .name')).to_have_count(4)
+    app.click('#pause')
+    expect(app.locator('#status')).to_have_text(DONE, timeout=120_000)
+    losses, samples = native(Config(steps=60, seed=3, samples=4))
+    assert_same_floats(download_losses(app), losses)
+    assert names(app) == samples
+
+
+def test_stop_then_generate_then_reset(app):
+    settings(app, steps=500, samples=7)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(re.compile(r'^Training: step \d+ / 500'), timeout=30_000)
+    app.click('#stop')
+    expect(app.locator('#status')).to_have_text(re.compile(r'^Stopped at step (\d+) of 500\.$'))
+    step = int(re.search(r'step (\d+)', app.text_content('#status')).group(1))
+    assert 0 < step < 500
+    app.wait_for_timeout(500)
+    assert len(download_losses(app)) == step  # nothing trained after the stop
+    app.click('#generate')
+    expect(app.locator('#samples-caption')).to_have_text(f'Generated now at step {step}')
+    expect(app.locator('#samples .name')).to_have_count(7)
+    app.click('#reset')
+    expect(app.locator('#status')).to_have_text('Ready.')
+    expect(app.locator('#samples .name')).to_have_count(0)
+    for button in ('#pause', '#stop', '#reset', '#generate', '#download-losses'):
+        expect(app.locator(button)).to_be_disabled()
+    expect(app.locator('#train')).to_be_enabled()
+
+
+@pytest.mark.parametrize('field, value, message', [
+    ('n-embd', '10', 'Must be a multiple of the number of heads (4).'),
+    ('steps', '0', 'Must be from 1 to 1,000,000.'),
+    ('steps', '2.5', 'Enter a whole number.'),
+    ('temperature', '0', 'Must be greater than 0.'),
+    ('learning-rate', 'fast', 'Enter a number, such as 0.01.'),
+])
+def test_an_invalid_setting_blocks_train(app, field, value, message):
+    app.fill(f'#{field}', value)
+    expect(app.locator(f'#{field}-error')).to_have_text(message)
+    expect(app.locator(f'#{field}')).to_have_attribute('aria-invalid', 'true')
+    expect(app.locator('#train')).to_be_disabled()
+    app.fill(f'#{field}', '16' if field == 'n-embd' else '1')
+    expect(app.locator('#train')).to_be_enabled()
+
+
+def test_settings_live_in_the_url_hash(page, site_url):
+    page.goto(site_url + '#steps=30&seed=7&temperature=0.8&n-embd=8&n-head=2')
+    assert page.input_value('#seed') == '7' and page.input_value('#n-embd') == '8'
+    expect(page.locator('#cli-command')).to_have_text(
+        'python -m microgpt --steps 30 --seed 7 --temperature 0.8 --n-embd 8 --n-head 2')
+    page.fill('#samples', '5')
+    expect(page).to_have_url(site_url + '#steps=30&seed=7&temperature=0.8&samples=5&n-embd=8&n-head=2')
+    page.fill('#samples', '20')
+    page.fill('#n-embd', '16')
+    page.fill('#n-head', '4')
+    expect(page).to_have_url(site_url + '#steps=30&seed=7&temperature=0.8')
+
+
+@pytest.mark.parametrize('content, message', [
+    (b'', 'no non-blank lines'),
+    (b'\n  \n', 'no non-blank lines'),
+    (b'zo\xe9\n', 'not UTF-8 text (invalid byte 0xe9 at offset 2)'),
+    (b'ab\x00cd', 'not a text file'),
+])
+def test_a_bad_dataset_is_refused_and_the_page_keeps_working(app, content, message):
+    app.set_input_files('#dataset-file', files=[{'name': 'bad.txt', 'mimeType': 'text/plain', 'buffer': content}])
+    expect(app.locator('#dataset-error')).to_contain_text(f'bad.txt: the dataset ')
+    expect(app.locator('#dataset-error')).to_contain_text(message)
+    expect(app.locator('#dataset-error')).to_contain_text('The dataset in use is unchanged.')
+    expect(app.locator('#dataset-info')).to_contain_text('Built-in names (names.txt): 32,033 documents')
+    settings(app, steps=3)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
+
+
+def test_a_dataset_over_50_mb_is_refused(app, tmp_path):
+    huge = tmp_path / 'huge.txt'
+    huge.write_bytes(b'a\n' * (26 * 1024 * 1024))
+    app.set_input_files('#dataset-file', huge)
+    expect(app.locator('#dataset-error')).to_contain_text('huge.txt is 52.0 MB; the limit is 50 MB.')
+    expect(app.locator('#dataset-info')).to_contain_text('32,033 documents')
+
+
+def test_an_html_dataset_is_only_ever_text(app):
+    lines = ['<img src=x onerror="window.pwned=1">', '<script>window.pwned=2</script>', '<b onmouseover=alert(1)>b</b>']
+    data = '\n'.join(lines).encode()
+    app.set_input_files('#dataset-file', files=[{'name': 'evil <b>.txt', 'mimeType': 'text/plain', 'buffer': data}])
+    expect(app.locator('#dataset-info')).to_contain_text('evil <b>.txt: 3 documents')
+    expect(app.locator('#cli-command')).to_have_text("python -m microgpt --input 'evil <b>.txt'")
+    settings(app, steps=40, samples=12, temperature=1)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
+    losses, samples = native(Config(steps=40, samples=12, temperature=1.0), documents(data))
+    assert names(app) == samples
+    assert any('<' in name or '>' in name for name in samples)  # the names do carry markup characters...
+    assert app.locator('#samples img, #samples script, #samples b').count() == 0  # ...shown as text only
+    assert app.evaluate('window.pwned') is None
+    assert_same_floats(download_losses(app), losses)
+
+
+def test_the_main_thread_stays_responsive_while_training(app):
+    app.evaluate("""() => {
+        window.maxGap = 0;
+        let last = performance.now();
+        setInterval(() => { const now = performance.now(); window.maxGap = Math.max(window.maxGap, now - last); last = now; }, 10);
+    }""")
+    settings(app, steps=80)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(DONE, timeout=120_000)
+    gap = app.evaluate('window.maxGap')
+    assert 0 < gap < 100, f"a main-thread timer waited {gap:.0f} ms"
+
+
+def test_a_python_error_is_shown_and_python_restarts_without_a_reload(page, site_url):
+    session = (ROOT / 'site' / 'session.py').read_text()
+    broken = session.replace('    def start(self, config):\n',
+                             '    def start(self, config):\n        raise RuntimeError("the session broke")\n')
+    assert broken != session
+    page.route('**/session.py', lambda route: route.fulfill(body=broken, content_type='text/x-python'))
+    page.goto(site_url)
+    expect(page.locator('#status')).to_have_text(READY, timeout=60_000)
+    expect(page.locator('#train')).to_be_enabled(timeout=30_000)
+    page.fill('#steps', '3')
+    page.click('#train')
+    expect(page.locator('#status')).to_have_text('Training failed: RuntimeError: the session broke')
+    expect(page.locator('#restart')).to_be_visible()
+    page.unroute('**/session.py')
+    page.click('#restart')
+    expect(page.locator('#status')).to_have_text(READY, timeout=60_000)
+    expect(page.locator('#restart')).to_be_hidden()
+    assert page.input_value('#steps') == '3'  # the settings survive the restart
+    expect(page.locator('#train')).to_be_enabled(timeout=30_000)
+    page.click('#train')
+    expect(page.locator('#status')).to_have_text(DONE, timeout=60_000)
