@@ -69,8 +69,8 @@ def venv_python():
         log(f"creating {VENV.name}")
         run(find_python(), '-m', 'venv', VENV)
     log("installing the Python tools (pyproject.toml's dev extra)")
-    run(python, '-m', 'pip', 'install', '--quiet', '--upgrade', 'pip')
-    run(python, '-m', 'pip', 'install', '--quiet', '-e', f'{ROOT}[dev]')
+    run(python, '-m', 'pip', 'install', '--quiet', '--upgrade', 'pip', capture_output=True)
+    run(python, '-m', 'pip', 'install', '--quiet', '-e', f'{ROOT}[dev]', capture_output=True)
     stamp.write_text(wanted)
     return python
 
@@ -133,7 +133,7 @@ def build_site():
 
 def serve(port):
     build_site()
-    handler = functools.partial(QuietHandler, directory=SITE)
+    handler = functools.partial(SiteHandler, directory=SITE)
     with http.server.ThreadingHTTPServer(('127.0.0.1', port), handler) as server:
         print(f"Serving microgpt at http://127.0.0.1:{server.server_port}/  (Ctrl+C to stop)", flush=True)
         try:
@@ -142,9 +142,14 @@ def serve(port):
             pass
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, typed as browsers require (module scripts, streamed WebAssembly) whatever the OS's MIME table."""
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm'}
+
+    def end_headers(self):
+        self.send_header('Cache-Control', 'max-age=600')  # as GitHub Pages: a second visit reuses what it fetched
+        super().end_headers()
 
     def log_message(self, format, *args):  # one line per failed request only
         if len(args) > 1 and str(args[1]).startswith(('4', '5')):

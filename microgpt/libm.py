@@ -166,10 +166,11 @@ l3TlPyMtKK8UR488WXkD9ZPo5z9MDGWq++6APKUsWQ/xROU/L6bH5uh6jrykS67p7RLoP9otQN8Kg4e8
 def _build():
     """Make the tables (from their definitions, with 50 significant digits) and the ports closing over them."""
     inf = math.inf
-    frexp, ldexp, copysign, isfinite = math.frexp, math.ldexp, math.copysign, math.isfinite
+    frexp, ldexp, copysign, isfinite, sqrt, ulp = math.frexp, math.ldexp, math.copysign, math.isfinite, math.sqrt, math.ulp
     TINY, HUGE = ldexp(1.0, -54), ldexp(1.0, 1009)  # exp's thresholds and rescaling factors
     SUB, TWO27 = ldexp(1.0, -1022), ldexp(1.0, 27)
     YTINY, YBIG = ldexp(1.0, -65), ldexp(1.0, 63)  # pow's range of |y| for the fast path
+    NARROW, WIDE = ldexp(1.0, -500), ldexp(1.0, 500)  # where x*x and 1/x are normal numbers
     SIN1, COS1 = ldexp(1.0, -26), ldexp(1.0, -27)  # below these, sin x = x and cos x = 1
     with localcontext(Context(prec=50)) as ctx:
         ln2 = ctx.ln(2)
@@ -319,6 +320,27 @@ def _build():
         raise ValueError('math domain error')
 
     def pow(x, y):
+        # Ziv's rounding test, for the exponents of the training loop (x**2, x**0.5, x**-1). By glibc's own error
+        # analysis its pow is within 0.54 ulp of the exact power: within 0.04 ulp before its final rounding. So
+        # where the exact power lies more than 0.1 ulp from a midpoint between two doubles, glibc returns the
+        # correctly rounded power, which IEEE arithmetic gives here with an exact residual telling how far the exact
+        # power lies from it. Near a midpoint, or a power of two (a binade's edge), the full port decides. This
+        # skips the full port in 4 cases of 5; tests compare the result with glibc on millions of arguments.
+        if y == 2.0:
+            if NARROW < abs(x) < WIDE:
+                hi = x * x
+                if abs(fma(x, x, -hi)) < 0.4 * ulp(hi) and frexp(hi)[0] != 0.5:
+                    return hi
+        elif y == 0.5:
+            if SUB < x < inf:
+                s = sqrt(x)
+                if abs(fma(-s, s, x)) < 0.8 * s * ulp(s) and frexp(s)[0] != 0.5:  # x - s*s = (exact - s)(exact + s)
+                    return s
+        elif y == -1.0:
+            if SUB < abs(x) < WIDE:
+                q = 1.0 / x
+                if abs(fma(q, x, -1.0)) < 0.4 * ulp(q) * abs(x) and abs(frexp(q)[0]) != 0.5:  # q*x - 1 = (q - exact)x
+                    return q
         if 0.0 < x < inf and YTINY <= abs(y) < YBIG:
             # log(x) as lhi + (hi - lhi + lo): x = 2^k z, z in [M0, 2*M0), i its subinterval.
             m, k = frexp(x)

@@ -8,6 +8,7 @@ sub-path, as GitHub Pages serves a project at /REPO/, so any absolute URL in the
 import contextlib
 import functools
 import http.server
+import importlib.util
 import os
 import tempfile
 import threading
@@ -16,8 +17,17 @@ from pathlib import Path
 CHROMIUM = '/usr/bin/chromium'
 CHROMIUM_FLAGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync',
                   '--no-first-run']  # a closed network: no update checks, no sync, no first-run fetches
-SITE = Path(__file__).resolve().parent.parent / 'site'
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / 'site'
 SUB_PATH = 'microgpt'
+
+
+def _site_handler():
+    """build.py's request handler, the one `build.py serve` uses (loaded by path: `build` is pypa's package here)."""
+    spec = importlib.util.spec_from_file_location('microgpt_build', ROOT / 'build.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.SiteHandler
 
 
 def launch_args(base=None):
@@ -31,14 +41,6 @@ def launch_args(base=None):
     return args
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm'}
-
-    def log_message(self, format, *args):
-        pass
-
-
 @contextlib.contextmanager
 def serve_site(site=SITE):
     """Serve `site` at http://127.0.0.1:PORT/microgpt/; yields that URL."""
@@ -46,7 +48,7 @@ def serve_site(site=SITE):
         raise RuntimeError(f"no {site}/index.html: build the site first (`python build.py`)")
     with tempfile.TemporaryDirectory() as root:
         (Path(root) / SUB_PATH).symlink_to(site, target_is_directory=True)
-        server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(_Handler, directory=root))
+        server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(_site_handler(), directory=root))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             yield f'http://127.0.0.1:{server.server_port}/{SUB_PATH}/'

@@ -162,3 +162,26 @@ def test_ports_equal_the_platform_on_edge_cases(name):
     else:
         cases = [(x,) for x in SPECIAL + EDGES[name]]
     assert_same(name, getattr(libm.ported(), name), getattr(math, name), cases)
+
+
+def _near_midpoints(r, y, n):
+    """Arguments whose exact power lies near a midpoint between two doubles: where glibc's pow is hardest to round
+    and the port's rounding test must hand over to the full computation."""
+    cases = []
+    for _ in range(n):
+        m = 2 ** r.uniform(-60, 60)
+        mid = Fraction(m) + Fraction(math.ulp(m)) / 2  # exactly halfway between m and the next double
+        with localcontext(Context(prec=40)) as ctx:
+            d = ctx.create_decimal(mid.numerator) / mid.denominator
+            x = {2.0: ctx.sqrt(d), 0.5: d * d, -1.0: 1 / d}[y]
+        cases.append((float(x), y))
+    return cases
+
+
+@native_is_reference
+@pytest.mark.parametrize('y', [2.0, 0.5, -1.0])
+def test_pow_rounding_test_near_midpoints_and_across_ranges(y):
+    r = random.Random(int(y * 4))
+    cases = _near_midpoints(r, y, 20_000) + [(math.ldexp(r.choice((1, -1)) * r.uniform(0.5, 1), r.randint(-1073, 1024)), y)
+                                             for _ in range(50_000)]
+    assert_same('pow', libm.ported().pow, math.pow, cases)

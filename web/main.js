@@ -13,7 +13,9 @@ const ui = {
   status: $('status'), train: $('train'), pause: $('pause'), stop: $('stop'), reset: $('reset'),
   generate: $('generate'), download: $('download-losses'), restart: $('restart'), fields: $('fields'),
   cli: $('cli-command'), datasetInfo: $('dataset-info'), datasetFile: /** @type {HTMLInputElement} */ ($('dataset-file')),
-  datasetBuiltin: $('dataset-builtin'), datasetError: $('dataset-error'), samples: $('samples'),
+  datasetBuiltin: $('dataset-builtin'), datasetError: $('dataset-error'),
+  // `#samples` is both the --samples field (made below) and this list, as the page's contract names them
+  samples: document.querySelector('ol#samples'),
   samplesCaption: $('samples-caption'),
 };
 

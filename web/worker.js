@@ -11,7 +11,7 @@ const started = performance.now();
 const sessionSource = fetch(new URL('session.py', import.meta.url)).then((r) => r.text());
 const runtime = boot();
 let running = false; // a run is in progress and not paused
-let epoch = 0; // bumped by each train/stop, so a loop left over from an earlier run ends itself
+let loop = 0; // the id of the one training loop allowed to go on: a newer one (train, resume) ends older ones
 
 /** Pyodide with microgpt (its wheel is listed in the lock file, so it downloads while the runtime boots). */
 async function boot() {
@@ -60,8 +60,9 @@ function yieldToEventLoop() {
   });
 }
 
-async function trainLoop(myEpoch) {
-  while (running && epoch === myEpoch) {
+async function trainLoop() {
+  const id = ++loop;
+  while (running && id === loop) {
     const chunk = await call('run', CHUNK_SECONDS, PREVIEW_EVERY, PREVIEW_COUNT);
     const losses = Float64Array.from(chunk.losses);
     const wasmBytes = (await runtime).pyodide._module.HEAPU8.byteLength; // no public API; for memory figures
@@ -92,7 +93,7 @@ async function handle(message) {
       const info = await call('start', message.config);
       post({ type: 'started', ...info });
       running = true;
-      await trainLoop(++epoch);
+      await trainLoop();
       break;
     }
     case 'pause':
@@ -103,12 +104,11 @@ async function handle(message) {
       if (!running) {
         running = true;
         post({ type: 'resumed', step: await call('steps_done') });
-        await trainLoop(epoch);
+        await trainLoop();
       }
       break;
     case 'stop':
       running = false;
-      epoch++;
       post({ type: 'stopped', step: await call('steps_done') });
       break;
     case 'generate':
