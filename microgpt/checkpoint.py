@@ -75,7 +75,8 @@ def load(state, docs):
 
 
 def _digest(docs):
-    return hashlib.sha256('\n'.join(sorted(docs)).encode('utf-8')).hexdigest()  # sorted: the order is the seed's
+    """The documents in the trainer's (shuffled) order: the same content in another order trains differently."""
+    return hashlib.sha256('\n'.join(docs).encode('utf-8')).hexdigest()
 
 
 def _float(x, where):

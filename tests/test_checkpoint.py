@@ -91,3 +91,9 @@ def test_a_good_state_loads(state):
     docs, good = state
     trainer = load(good, docs)
     assert trainer.steps_done == 1 and save(trainer) == good
+
+
+def test_the_same_documents_in_another_order_are_another_dataset(state):
+    docs, good = state
+    with pytest.raises(ValueError, match='another dataset'):
+        load(good, docs[::-1])  # the seed shuffles another order into another sequence of documents

@@ -156,9 +156,8 @@ ui.reset.addEventListener('click', () => {
   setPhase('ready');
 });
 ui.generate.addEventListener('click', () => {
-  const count = state.config ? state.config.samples : state.run.config.samples;
-  const temperature = state.config ? state.config.temperature : state.run.config.temperature;
-  send({ type: 'generate', count, temperature });
+  // the form's count and temperature, which may differ from the run's: an invalid form disables this button
+  send({ type: 'generate', count: state.config.samples, temperature: state.config.temperature });
 });
 ui.download.addEventListener('click', () => send({ type: 'losses-csv' }));
 ui.restart.addEventListener('click', () => {
