@@ -7,7 +7,8 @@
                                          # build, then measure speed, load, responsiveness, memory
 
 On a fresh machine each command first sets up what it needs: a virtual environment in .venv with the pinned
-Python tools (pyodide-build needs Python >= 3.12, so one is looked for), and `npm ci` in web/.
+Python tools (pyodide-build needs Python >= 3.12, so one is looked for), and `npm ci` in web/. The browser tests
+need a Chromium: Debian's (.ci/run installs it) or Playwright's own.
 """
 
 import argparse
@@ -37,7 +38,10 @@ def log(message):
 
 def run(*args, capture_output=False, **kwargs):
     """Run a command; a failure stops the build, with the command's output if it was captured."""
-    out = subprocess.run([str(a) for a in args], capture_output=capture_output, text=True, **kwargs)
+    try:
+        out = subprocess.run([str(a) for a in args], capture_output=capture_output, text=True, **kwargs)
+    except FileNotFoundError:
+        sys.exit(f"build.py: cannot run {args[0]}: is it installed and on PATH? (see README.md, The two commands)")
     if out.returncode:
         sys.exit(f"build.py: failed ({out.returncode}): {' '.join(map(str, args))}\n{out.stdout or ''}{out.stderr or ''}")
 
@@ -112,7 +116,8 @@ def build_site():
         shutil.copy(NODE_MODULES / 'uplot' / 'dist' / name, uplot / name)
 
     # The runtime lives under a path naming its version, and the wheel under its own hash, so a cached copy of
-    # either can never be paired with a lock file that expects another (Pyodide checks the wheel's sha256).
+    # either is never paired with a lock file that expects another (Pyodide checks the wheel's sha256); the worker
+    # revalidates the lock file itself on every visit.
     version = json.loads((NODE_MODULES / 'pyodide' / 'package.json').read_text())['version']
     runtime = SITE / 'pyodide' / version
     runtime.mkdir(parents=True)
@@ -134,12 +139,18 @@ def build_site():
 def serve(port):
     build_site()
     handler = functools.partial(SiteHandler, directory=SITE)
-    with http.server.ThreadingHTTPServer(('127.0.0.1', port), handler) as server:
+    with SiteServer(('127.0.0.1', port), handler) as server:
         print(f"Serving microgpt at http://127.0.0.1:{server.server_port}/  (Ctrl+C to stop)", flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
+
+
+class SiteServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a tab closed mid-download is no error
+            super().handle_error(request, client_address)
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):

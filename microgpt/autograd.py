@@ -2,10 +2,11 @@
 
 The operations are the reference's, one line each, recording the local gradient of the result with respect to each
 child. Their exp, log and powers are `microgpt.libm`'s, which round exactly as the reference's platform (glibc) does,
-also where the platform's own libm rounds otherwise (Pyodide's, in the browser). Another departure: `backward()` sorts the graph with an explicit stack instead of the reference's recursive
-`build_topo`. It visits nodes in exactly the same order (so every gradient is accumulated in the same order, bit for
-bit), but a deeper graph (more layers, a longer block) cannot hit Python's recursion limit, and no closure refers to
-itself, so the graph holds no reference cycle and is freed by reference counting as soon as the step drops it.
+also where the platform's own libm rounds otherwise (Pyodide's, in the browser). Another departure: `backward()`
+sorts the graph with an explicit stack instead of the reference's recursive `build_topo`. It visits nodes in exactly
+the same order (so every gradient is accumulated in the same order, bit for bit), but a deeper graph (more layers, a
+longer block) cannot hit Python's recursion limit, and no closure refers to itself, so the graph holds no reference
+cycle and is freed by reference counting as soon as the step drops it.
 """
 
 from . import libm

@@ -9,8 +9,10 @@ dataset given is another one. A state is untrusted input: everything is checked 
 
 import hashlib
 import math
+import sys
 
 from .config import Config
+from .model import param_shapes
 from .trainer import Trainer
 
 FORMAT = 'microgpt-state'
@@ -43,24 +45,29 @@ def load(state, docs):
                      - set(state))
     if missing:
         raise ValueError(f"the state lacks {', '.join(missing)}")
-    trainer = Trainer(Config.from_dict(state['config']), docs)
-    if state['vocab'] != trainer.tokenizer.chars or state['docs_sha256'] != _digest(trainer.docs):
+    config = Config.from_dict(state['config'])
+    vocab = state['vocab']
+    if not isinstance(vocab, list) or not all(isinstance(ch, str) and len(ch) == 1 for ch in vocab):
+        raise ValueError("vocab must be a list of characters")
+    # the shapes the state claims are checked against its config before a model of that config is built
+    params = state['params']
+    shapes = param_shapes(config, len(vocab) + 1)
+    if not isinstance(params, dict) or list(params) != list(shapes):
+        raise ValueError(f"params must hold the matrices {', '.join(shapes)} in that order")
+    for name, (rows, cols) in shapes.items():
+        saved = params[name]
+        if not isinstance(saved, list) or len(saved) != rows or \
+                any(not isinstance(row, list) or len(row) != cols for row in saved):
+            raise ValueError(f"params[{name!r}] must be a {rows}x{cols} matrix")
+
+    trainer = Trainer(config, docs)
+    if vocab != trainer.tokenizer.chars or state['docs_sha256'] != _digest(trainer.docs):
         raise ValueError("the state was saved from another dataset: load it with the documents it was trained on")
     step = state['step']
-    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= trainer.config.steps:
-        raise ValueError(f"step must be an integer from 0 to {trainer.config.steps}, got {step!r}")
-
-    params = state['params']
-    expected = trainer.model.state_dict
-    if not isinstance(params, dict) or list(params) != list(expected):
-        raise ValueError(f"params must hold the matrices {', '.join(expected)} in that order")
-    for name, mat in expected.items():
-        saved = params[name]
-        shape = (len(mat), len(mat[0]))
-        if not isinstance(saved, list) or len(saved) != shape[0] or \
-                any(not isinstance(row, list) or len(row) != shape[1] for row in saved):
-            raise ValueError(f"params[{name!r}] must be a {shape[0]}x{shape[1]} matrix")
-        for row, saved_row in zip(mat, saved):
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= config.steps:
+        raise ValueError(f"step must be an integer from 0 to {config.steps}, got {step!r}")
+    for name, mat in trainer.model.state_dict.items():
+        for row, saved_row in zip(mat, params[name]):
             for p, x in zip(row, saved_row):
                 p.data = _float(x, f"params[{name!r}]")
     n = len(trainer.model.params)
@@ -68,6 +75,8 @@ def load(state, docs):
         if not isinstance(state[key], list) or len(state[key]) != n:
             raise ValueError(f"{key} must be a list of {n} numbers")
         buffer[:] = [_float(x, key) for x in state[key]]
+    if any(x < 0 for x in trainer.optimizer.v):
+        raise ValueError("adam_v must hold no negative numbers: it is a running mean of squares")
     trainer.rng.setstate(_rng_from_json(state['rng'], 'rng'))
     trainer.preview_rng.setstate(_rng_from_json(state['preview_rng'], 'preview_rng'))
     trainer.steps_done = step
@@ -80,8 +89,8 @@ def _digest(docs):
 
 
 def _float(x, where):
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-        raise ValueError(f"{where} must hold finite numbers, got {x!r}")
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or abs(x) > sys.float_info.max or not math.isfinite(x):
+        raise ValueError(f"{where} must hold finite numbers, got {x!r:.40}")
     return float(x)
 
 

@@ -65,7 +65,11 @@ def main(argv=None):
     print(f"vocab size: {trainer.tokenizer.vocab_size}", file=out)
     print(f"num params: {len(trainer.model.params)}", file=out)
     while not trainer.done:
-        loss = trainer.step()
+        try:
+            loss = trainer.step()
+        except FloatingPointError as e:
+            print(file=out, flush=True)  # end the step line
+            p.error(str(e))
         print(f"step {trainer.steps_done:4d} / {config.steps:4d} | loss {loss:.4f}", end='\r', file=out, flush=True)
     print("\n--- inference (new, hallucinated names) ---", file=out)
     for i, name in enumerate(trainer.final_samples()):

@@ -46,24 +46,33 @@ def gauss(rng, mu, sigma):
     return mu + z * sigma
 
 
+def param_shapes(config, vocab_size):
+    """Each weight matrix's name and (rows, columns), in the reference's order of initialisation."""
+    c = config
+    shapes = {'wte': (vocab_size, c.n_embd), 'wpe': (c.block_size, c.n_embd), 'lm_head': (vocab_size, c.n_embd)}
+    for i in range(c.n_layer):
+        shapes[f'layer{i}.attn_wq'] = (c.n_embd, c.n_embd)
+        shapes[f'layer{i}.attn_wk'] = (c.n_embd, c.n_embd)
+        shapes[f'layer{i}.attn_wv'] = (c.n_embd, c.n_embd)
+        shapes[f'layer{i}.attn_wo'] = (c.n_embd, c.n_embd)
+        shapes[f'layer{i}.mlp_fc1'] = (4 * c.n_embd, c.n_embd)
+        shapes[f'layer{i}.mlp_fc2'] = (c.n_embd, 4 * c.n_embd)
+    return shapes
+
+
+def num_params(config, vocab_size):
+    return sum(rows * cols for rows, cols in param_shapes(config, vocab_size).values())
+
+
 class GPT:
     def __init__(self, config, vocab_size, rng):
         self.config = config
         self.vocab_size = vocab_size
-        c = config
 
         def matrix(nout, nin):
-            return [[Value(gauss(rng, 0, c.init_std)) for _ in range(nin)] for _ in range(nout)]
+            return [[Value(gauss(rng, 0, config.init_std)) for _ in range(nin)] for _ in range(nout)]
 
-        self.state_dict = {'wte': matrix(vocab_size, c.n_embd), 'wpe': matrix(c.block_size, c.n_embd),
-                           'lm_head': matrix(vocab_size, c.n_embd)}
-        for i in range(c.n_layer):
-            self.state_dict[f'layer{i}.attn_wq'] = matrix(c.n_embd, c.n_embd)
-            self.state_dict[f'layer{i}.attn_wk'] = matrix(c.n_embd, c.n_embd)
-            self.state_dict[f'layer{i}.attn_wv'] = matrix(c.n_embd, c.n_embd)
-            self.state_dict[f'layer{i}.attn_wo'] = matrix(c.n_embd, c.n_embd)
-            self.state_dict[f'layer{i}.mlp_fc1'] = matrix(4 * c.n_embd, c.n_embd)
-            self.state_dict[f'layer{i}.mlp_fc2'] = matrix(c.n_embd, 4 * c.n_embd)
+        self.state_dict = {name: matrix(*shape) for name, shape in param_shapes(config, vocab_size).items()}
         # flatten params into a single list[Value]; the optimizer's buffers follow this order
         self.params = [p for mat in self.state_dict.values() for row in mat for p in row]
 

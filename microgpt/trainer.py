@@ -7,8 +7,8 @@ prints, from the same generator. `preview()` draws names at any time from a gene
 model while it learns changes neither its training nor its final names.
 
 Speed: a step builds a graph of ~100k `Value` nodes. The graph has no reference cycles (see `autograd`), so reference
-counting frees it, and CPython's cyclic garbage collector, triggered by every 700 allocations, only spends time
-scanning it in vain. The collector is paused while a step or a sample runs and restored afterwards: the same numbers,
+counting frees it, and CPython's cyclic garbage collector, triggered every few hundred allocations, only spends
+time scanning it in vain. The collector is paused while a step or a sample runs and restored afterwards: the same numbers,
 about twice as fast, and no memory held past the step (`tests/test_trainer.py` checks that a step leaves no garbage).
 """
 
@@ -39,9 +39,20 @@ class Trainer:
         return self.steps_done >= self.config.steps
 
     def step(self):
-        """Train on the next document; return the loss before the update (what the reference prints)."""
+        """Train on the next document; return the loss before the update (what the reference prints).
+
+        A learning rate too high for the model drives the weights until a probability underflows to 0 or an
+        exponential overflows; the reference then dies with a math error, this raises FloatingPointError saying so.
+        """
         if self.done:
             raise RuntimeError(f"training is finished: all {self.config.steps} steps are done")
+        try:
+            return self._step()
+        except (ValueError, OverflowError, ZeroDivisionError) as e:
+            raise FloatingPointError(f"training diverged at step {self.steps_done + 1} ({e}): "
+                                     "try a lower learning rate") from e
+
+    def _step(self):
         c, model, step = self.config, self.model, self.steps_done
         with _gc_paused():
             # Take single document, tokenize it, surround it with BOS special token on both sides

@@ -7,7 +7,6 @@ sub-path, as GitHub Pages serves a project at /REPO/, so any absolute URL in the
 
 import contextlib
 import functools
-import http.server
 import importlib.util
 import os
 import tempfile
@@ -22,12 +21,12 @@ SITE = ROOT / 'site'
 SUB_PATH = 'microgpt'
 
 
-def _site_handler():
-    """build.py's request handler, the one `build.py serve` uses (loaded by path: `build` is pypa's package here)."""
+def _build_module():
+    """build.py, for the server `build.py serve` uses (loaded by path: `build` is pypa's package here)."""
     spec = importlib.util.spec_from_file_location('microgpt_build', ROOT / 'build.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.SiteHandler
+    return module
 
 
 def launch_args(base=None):
@@ -48,7 +47,8 @@ def serve_site(site=SITE):
         raise RuntimeError(f"no {site}/index.html: build the site first (`python build.py`)")
     with tempfile.TemporaryDirectory() as root:
         (Path(root) / SUB_PATH).symlink_to(site, target_is_directory=True)
-        server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(_site_handler(), directory=root))
+        build = _build_module()
+        server = build.SiteServer(('127.0.0.1', 0), functools.partial(build.SiteHandler, directory=root))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             yield f'http://127.0.0.1:{server.server_port}/{SUB_PATH}/'

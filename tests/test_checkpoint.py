@@ -80,6 +80,11 @@ def broken(state, **changes):
     (lambda s: broken(s, adam_v=['x'] * len(s['adam_v'])), 'adam_v must hold finite numbers'),
     (lambda s: broken(s, rng=[3, [0] * 624 + [625], None]), 'rng is not a valid random generator state'),
     (lambda s: broken(s, preview_rng='seed'), 'preview_rng is not a valid'),
+    (lambda s: broken(s, adam_m=[10 ** 400] * len(s['adam_m'])), 'adam_m must hold finite numbers'),
+    (lambda s: broken(s, adam_v=[-1.0] * len(s['adam_v'])), 'adam_v must hold no negative numbers'),
+    (lambda s: broken(s, vocab='ab'), 'vocab must be a list of characters'),
+    # a config far larger than its params is refused before a model of that size is built
+    (lambda s: broken(s, config={**s['config'], 'n_embd': 40_000, 'n_head': 1}), r"params\['wte'\] must be a 4x40000"),
 ])
 def test_bad_states_are_refused_clearly(state, change, message):
     docs, good = state

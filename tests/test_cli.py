@@ -83,3 +83,11 @@ def test_runs_on_python_3_10():
                          capture_output=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout == g['stdout']
+
+
+def test_a_diverging_run_ends_with_one_clear_line():
+    out = run('--learning-rate', '1e4', '--steps', 40)
+    err = out.stderr.decode()
+    assert out.returncode == 2 and 'Traceback' not in err and err.count('\n') == 1
+    assert err.startswith('microgpt: error: training diverged at step ') and 'try a lower learning rate' in err
+    assert out.stdout.startswith(b'num docs: 32033\n') and out.stdout.endswith(b'\r\n')

@@ -225,3 +225,35 @@ def test_a_python_error_is_shown_and_python_restarts_without_a_reload(page, site
     expect(page.locator('#train')).to_be_enabled(timeout=30_000)
     page.click('#train')
     expect(page.locator('#status')).to_have_text(DONE, timeout=60_000)
+
+
+def test_replies_about_a_reset_run_are_dropped(app):
+    settings(app, steps=300)
+    app.click('#train')
+    app.click('#reset')  # before the worker has even started the run
+    expect(app.locator('#status')).to_have_text('Ready.')
+    settings(app, steps=20, seed=5)
+    app.click('#train')
+    app.click('#reset')
+    settings(app, steps=30, seed=9)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
+    app.wait_for_timeout(500)  # any late reply about the reset runs would land now
+    expect(app.locator('#status')).to_have_text(DONE)
+    losses, samples = native(Config(steps=30, seed=9))
+    assert_same_floats(download_losses(app), losses)
+    assert names(app) == samples
+
+
+def test_a_new_dataset_clears_the_previous_run(app):
+    settings(app, steps=5)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
+    app.set_input_files('#dataset-file', files=[{'name': 'pets.txt', 'mimeType': 'text/plain',
+                                                 'buffer': b'rex\nfido\nmittens\n'}])
+    expect(app.locator('#dataset-info')).to_contain_text('pets.txt: 3 documents')
+    expect(app.locator('#status')).to_have_text('Ready.')
+    expect(app.locator('#samples .name')).to_have_count(0)
+    for button in ('#generate', '#download-losses', '#reset'):
+        expect(app.locator(button)).to_be_disabled()
+    expect(app.locator('#cli-command')).to_have_text('python -m microgpt --input pets.txt --steps 5')

@@ -52,3 +52,10 @@ def test_deep_configs_run(names):
     trainer = Trainer(Config(steps=1, n_layer=4, block_size=64, n_embd=8, n_head=2), ['x' * 63])
     loss = trainer.step()
     assert 0 < loss < 10
+
+
+def test_divergence_is_reported_as_such(names):
+    trainer = Trainer(Config(learning_rate=1e4, steps=40), names)
+    with pytest.raises(FloatingPointError, match=r'training diverged at step \d+ \(math domain error\)'):
+        while not trainer.done:
+            trainer.step()

@@ -28,7 +28,8 @@ const state = {
   dataset: { name: null, bytes: null, info: null },
   pending: null, // a dataset sent to the worker and not yet accepted
   config: null, // the settings of the form, null while a field is invalid
-  run: null, // {config, steps, numParams, step, seconds} of the current run
+  run: null, // {id, config, steps, step, seconds} of the current run; replies about other runs are dropped
+  runs: 0, // runs started so far: the next run's id
   hasWeights: false,
   lossCount: 0,
   offerRestart: false, // after a Python error: the runtime may be unusable, so offer a fresh one
@@ -118,7 +119,7 @@ ui.datasetFile.addEventListener('change', async () => {
 ui.datasetBuiltin.addEventListener('click', () => loadDataset(null, null));
 
 function loadDataset(name, bytes) {
-  state.pending = { name, bytes };
+  state.pending = { name, bytes }; // one at a time: the dataset controls wait for the worker's answer
   ui.datasetError.hidden = true;
   if (state.phase !== 'loading' && state.phase !== 'crashed') {
     send({ type: 'dataset', name: name ?? 'names.txt', bytes: bytes && bytes.slice(0) });
@@ -136,25 +137,27 @@ function showDatasetError(message) {
 
 ui.train.addEventListener('click', () => {
   if (!state.config) return;
-  chart.reset();
-  clearNames('Names appear here while the model trains.');
-  state.run = { config: state.config, steps: state.config.steps, numParams: null, step: 0, seconds: 0 };
-  state.lossCount = 0;
-  state.hasWeights = false;
+  clearRun();
+  state.run = { id: ++state.runs, config: state.config, steps: state.config.steps, step: 0, seconds: 0 };
   setPhase('training');
-  send({ type: 'train', config: state.config });
+  send({ type: 'train', config: state.config, run: state.run.id });
 });
 ui.pause.addEventListener('click', () => send({ type: state.phase === 'paused' ? 'resume' : 'pause' }));
 ui.stop.addEventListener('click', () => send({ type: 'stop' }));
 ui.reset.addEventListener('click', () => {
   if (state.phase === 'training' || state.phase === 'paused') send({ type: 'stop' });
+  clearRun();
+  setPhase('ready');
+});
+
+/** Forget the current run: its chart, names and losses (the worker's replies about it are dropped from now on). */
+function clearRun() {
   chart.reset();
   clearNames('Names appear here while the model trains.');
   state.run = null;
   state.lossCount = 0;
   state.hasWeights = false;
-  setPhase('ready');
-});
+}
 ui.generate.addEventListener('click', () => {
   // the form's count and temperature, which may differ from the run's: an invalid form disables this button
   send({ type: 'generate', count: state.config.samples, temperature: state.config.temperature });
@@ -163,8 +166,7 @@ ui.download.addEventListener('click', () => send({ type: 'losses-csv' }));
 ui.restart.addEventListener('click', () => {
   worker.terminate();
   state.offerRestart = false;
-  state.run = null;
-  state.hasWeights = false;
+  clearRun();
   setPhase('loading');
   worker = startWorker();
 });
@@ -187,6 +189,7 @@ function send(message) {
 
 /** @param {Reply} message */
 function onReply(message) {
+  if ('run' in message && message.run !== state.run?.id) return; // about a run that was reset or replaced
   switch (message.type) {
     case 'ready': {
       ui.status.dataset.readyMs = performance.now().toFixed(0); // since navigation started; for benchmarks
@@ -198,6 +201,10 @@ function onReply(message) {
     case 'dataset':
       state.dataset = { ...state.pending, info: message };
       state.pending = null;
+      if (state.phase === 'done' || state.phase === 'stopped') {
+        clearRun(); // its weights were trained on the previous dataset: the names, CSV and command would not match
+        setPhase('ready');
+      }
       ui.datasetBuiltin.hidden = state.dataset.name === null;
       onSettingsChanged(); // the CLI command names the file; the parameter count depends on the vocabulary
       break;
@@ -206,11 +213,11 @@ function onReply(message) {
       render();
       break;
     case 'started':
-      Object.assign(state.run, { steps: message.steps, numParams: message.numParams });
+      state.run.steps = message.steps;
       state.hasWeights = true;
+      state.offerRestart = false;
       break;
     case 'progress':
-      if (!state.run) break; // a chunk that was under way when Reset was pressed
       chart.add(message.step - message.losses.length + 1, message.losses);
       Object.assign(state.run, { step: message.step, seconds: message.seconds });
       state.lossCount = message.step;
@@ -219,19 +226,19 @@ function onReply(message) {
       if (state.phase === 'training') setPhase('training');
       break;
     case 'preview':
-      if (state.run) showNames(message.names, `Preview at step ${message.step} (temperature ${state.run.config.temperature})`);
+      showNames(message.names, `Preview at step ${message.step} (temperature ${state.run.config.temperature})`);
       break;
     case 'generated':
       showNames(message.names, `Generated now at step ${state.run ? state.run.step : 0}`);
       break;
     case 'paused':
-      if (state.run) setPhase('paused', `Paused at step ${message.step} of ${state.run.steps}.`);
+      setPhase('paused', `Paused at step ${message.step} of ${state.run.steps}.`);
       break;
     case 'resumed':
-      if (state.run) setPhase('training');
+      setPhase('training');
       break;
     case 'stopped':
-      if (state.run) setPhase('stopped', `Stopped at step ${message.step} of ${state.run.steps}.`);
+      setPhase('stopped', `Stopped at step ${message.step} of ${state.run.steps}.`);
       break;
     case 'done': {
       const { steps, config } = state.run;
@@ -276,7 +283,7 @@ function setPhase(phase, statusText) {
   ui.status.dataset.phase = phase;
   if (statusText) ui.status.textContent = statusText;
   else if (phase === 'training') ui.status.textContent = trainingStatus();
-  else if (phase === 'ready' && !statusText) ui.status.textContent = 'Ready.';
+  else if (phase === 'ready') ui.status.textContent = 'Ready.';
   render();
 }
 
@@ -299,8 +306,8 @@ function render() {
   ui.generate.disabled = !(live && state.hasWeights && state.config);
   ui.download.disabled = !(live && state.lossCount > 0);
   ui.restart.hidden = !(phase === 'crashed' || state.offerRestart);
-  ui.datasetFile.disabled = !live || active;
-  ui.datasetBuiltin.disabled = !live || active;
+  ui.datasetFile.disabled = !live || active || Boolean(state.pending);
+  ui.datasetBuiltin.disabled = !live || active || Boolean(state.pending);
   const info = state.dataset.info;
   if (info) {
     const params = info.numParams === undefined ? '' : `, ${info.numParams.toLocaleString('en')} parameters`;
@@ -341,7 +348,7 @@ function rate(steps, seconds) {
 
 function formatSeconds(seconds) {
   if (!Number.isFinite(seconds)) return '–';
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const minutes = Math.floor(seconds / 60);
-  return `${minutes} min ${Math.round(seconds % 60)} s`;
+  if (seconds < 59.95) return `${seconds.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
 }

@@ -16,7 +16,8 @@
  * Page -> worker.
  * @typedef {{type: 'dataset', name: string, bytes: ArrayBuffer | null}} DatasetRequest  null bytes: the built-in names
  * @typedef {{type: 'describe', config: Config}} DescribeRequest  parameter count of a config on the current dataset
- * @typedef {{type: 'train', config: Config}} TrainRequest  a new run on the current dataset
+ * @typedef {{type: 'train', config: Config, run: number}} TrainRequest  a new run on the current dataset, with the
+ *          page's id for it: the worker tags every reply about the run with it, so the page can drop stale ones
  * @typedef {{type: 'pause'} | {type: 'resume'} | {type: 'stop'}} ControlRequest
  * @typedef {{type: 'generate', count: number, temperature: number}} GenerateRequest  names from the current weights
  * @typedef {{type: 'losses-csv'}} LossesCsvRequest
@@ -28,13 +29,14 @@
  * @typedef {{type: 'ready', seconds: number, python: string}} Ready
  * @typedef {{type: 'dataset', name: string, documents: number, vocabSize: number}} DatasetInfo
  * @typedef {{type: 'described', numParams: number}} Described
- * @typedef {{type: 'started', steps: number, numParams: number}} Started
- * @typedef {{type: 'progress', step: number, losses: Float64Array, seconds: number, wasmBytes: number}} Progress
+ * @typedef {{type: 'started', run: number, steps: number, numParams: number}} Started
+ * @typedef {{type: 'progress', run: number, step: number, losses: Float64Array, seconds: number, wasmBytes: number}} Progress
  *          `losses` are the steps since the previous progress, ending at `step`; `seconds` is training time so far;
  *          `wasmBytes` the size of the worker's WebAssembly memory
- * @typedef {{type: 'preview', step: number, names: Name[]}} Preview
- * @typedef {{type: 'paused', step: number} | {type: 'resumed', step: number} | {type: 'stopped', step: number}} Control
- * @typedef {{type: 'done', step: number, seconds: number, names: Name[]}} Done  `names`: the reference's final samples
+ * @typedef {{type: 'preview', run: number, step: number, names: Name[]}} Preview
+ * @typedef {{type: 'paused' | 'resumed' | 'stopped', run: number, step: number}} Control
+ * @typedef {{type: 'done', run: number, step: number, seconds: number, names: Name[]}} Done  `names`: the reference's
+ *          final samples
  * @typedef {{type: 'generated', names: Name[]}} Generated
  * @typedef {{type: 'losses-csv', csv: string}} LossesCsv
  * @typedef {{type: 'error', context: string, message: string}} WorkerError

@@ -5,11 +5,10 @@ dicts of them), so no Python object outlives a call on the JavaScript side. Trai
 steps until the time is up, then returns, so the worker can read its messages (pause, stop, generate) in between.
 """
 
-import random
 import time
 
 import microgpt
-from microgpt.model import GPT
+from microgpt.model import num_params
 
 
 class Session:
@@ -26,9 +25,8 @@ class Session:
         return {'name': name, 'documents': len(docs), 'vocabSize': vocab_size}
 
     def num_params(self, config):
-        c = microgpt.Config.from_dict(config)
         vocab_size = microgpt.Tokenizer.from_documents(self.docs).vocab_size
-        return len(GPT(c, vocab_size, random.Random(0)).params)
+        return num_params(microgpt.Config.from_dict(config), vocab_size)
 
     def start(self, config):
         self.trainer = microgpt.Trainer(microgpt.Config.from_dict(config), self.docs)

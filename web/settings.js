@@ -4,10 +4,7 @@
 
 /** @typedef {import('./protocol.js').Config} Config */
 
-/**
- * One entry per CLI flag, in the CLI's order. `max` keeps a browser tab out of trouble (memory, hours-long steps);
- * the CLI has no such limits.
- */
+/** One entry per CLI flag, in the CLI's order, with bounds for a browser tab (the CLI has none). */
 export const FIELDS = [
   { key: 'steps', flag: '--steps', label: 'Steps', kind: 'int', min: 1, max: 1_000_000, default: 1000 },
   { key: 'seed', flag: '--seed', label: 'Seed', kind: 'int', min: 0, max: 2 ** 32 - 1, default: 42 },
@@ -23,10 +20,11 @@ export const FIELDS = [
 /** The element id of a field: its flag without the dashes (`#learning-rate`). */
 export const fieldId = (field) => field.flag.slice(2);
 
-/** @returns {Config} the reference's settings */
-export function defaults() {
-  return Object.fromEntries(FIELDS.map((f) => [f.key, f.default]));
-}
+/**
+ * A step builds about 24 x layers x embedding size^2 x block size autograd nodes, ~100 bytes each: this bound keeps
+ * one step under ~1 GB of the worker's memory (the defaults use 4,096).
+ */
+export const MAX_MODEL_SIZE = 2 ** 18;
 
 /**
  * Parse the texts of the form into a config, with a message per invalid field.
@@ -51,6 +49,11 @@ export function parse(texts) {
   }
   if (!errors.n_embd && !errors.n_head && values.n_embd % values.n_head !== 0) {
     errors.n_embd = `Must be a multiple of the number of heads (${values.n_head}).`;
+  }
+  const size = values.n_layer * values.n_embd ** 2 * values.block_size;
+  if (!errors.n_embd && size > MAX_MODEL_SIZE) {
+    errors.n_embd = `Too large for a browser tab: layers × embedding size² × block size is ${size.toLocaleString('en')}; ` +
+      `the limit is ${MAX_MODEL_SIZE.toLocaleString('en')}.`;
   }
   return { config: Object.keys(errors).length ? null : /** @type {Config} */ (values), errors };
 }
@@ -91,7 +94,7 @@ export function fromHash(hash) {
  */
 export function cliCommand(config, datasetName) {
   const args = ['python', '-m', 'microgpt'];
-  if (datasetName !== null) args.push('--input', shellQuote(datasetName));
+  if (datasetName !== null) args.push('--input', shellQuote(datasetName.startsWith('-') ? `./${datasetName}` : datasetName));
   for (const f of FIELDS) {
     if (config[f.key] !== f.default) args.push(f.flag, String(config[f.key]));
   }

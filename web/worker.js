@@ -8,14 +8,22 @@ import { CHUNK_SECONDS, PREVIEW_COUNT, PREVIEW_EVERY } from './protocol.js';
 /** @typedef {import('./protocol.js').Request} Request */
 
 const started = performance.now();
-const sessionSource = fetch(new URL('session.py', import.meta.url)).then((r) => r.text());
+// The lock file (it names the wheel by its hash) and session.py are always revalidated with the server: a cached
+// copy from before a deploy would name a wheel that is gone, or call an API the new wheel no longer has.
+const fresh = (url) => fetch(url, { cache: 'no-cache' }).then((r) => {
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r.text();
+});
+const lockFileContents = fresh(lockFileURL);
+const sessionSource = fresh(new URL('session.py', import.meta.url));
 const runtime = boot();
-let running = false; // a run is in progress and not paused
+let run = null; // the page's id of the run that can still train (null once it is done or stopped)
+let running = false; // that run is training, not paused
 let loop = 0; // the id of the one training loop allowed to go on: a newer one (train, resume) ends older ones
 
 /** Pyodide with microgpt (its wheel is listed in the lock file, so it downloads while the runtime boots). */
 async function boot() {
-  const pyodide = await loadPyodide({ indexURL, lockFileURL, packages: ['microgpt'] });
+  const pyodide = await loadPyodide({ indexURL, lockFileContents, packageBaseUrl: indexURL, packages: ['microgpt'] });
   pyodide.FS.writeFile('/home/pyodide/session.py', await sessionSource);
   const module = pyodide.pyimport('session');
   const session = module.Session();
@@ -66,11 +74,12 @@ async function trainLoop() {
     const chunk = await call('run', CHUNK_SECONDS, PREVIEW_EVERY, PREVIEW_COUNT);
     const losses = Float64Array.from(chunk.losses);
     const wasmBytes = (await runtime).pyodide._module.HEAPU8.byteLength; // no public API; for memory figures
-    post({ type: 'progress', step: chunk.step, losses, seconds: chunk.seconds, wasmBytes }, [losses.buffer]);
-    if (chunk.preview) post({ type: 'preview', step: chunk.step, names: chunk.preview });
+    post({ type: 'progress', run, step: chunk.step, losses, seconds: chunk.seconds, wasmBytes }, [losses.buffer]);
+    if (chunk.preview) post({ type: 'preview', run, step: chunk.step, names: chunk.preview });
     if (chunk.done) {
+      post({ type: 'done', run, step: chunk.step, seconds: chunk.seconds, names: chunk.final });
       running = false;
-      post({ type: 'done', step: chunk.step, seconds: chunk.seconds, names: chunk.final });
+      run = null;
       return;
     }
     await yieldToEventLoop();
@@ -90,26 +99,33 @@ async function handle(message) {
       post({ type: 'described', numParams: await call('num_params', message.config) });
       break;
     case 'train': {
+      running = false; // a run still training ends here, before its successor starts
+      run = null;
       const info = await call('start', message.config);
-      post({ type: 'started', ...info });
+      run = message.run;
+      post({ type: 'started', run, ...info });
       running = true;
       await trainLoop();
       break;
     }
+    // Pause, resume and stop act on a run that can still train; after its end (a race with the last chunk) they
+    // are moot, so they are ignored rather than answered.
     case 'pause':
+      if (run === null || !running) break;
       running = false;
-      post({ type: 'paused', step: await call('steps_done') });
+      post({ type: 'paused', run, step: await call('steps_done') });
       break;
     case 'resume':
-      if (!running) {
-        running = true;
-        post({ type: 'resumed', step: await call('steps_done') });
-        await trainLoop();
-      }
+      if (run === null || running) break;
+      running = true;
+      post({ type: 'resumed', run, step: await call('steps_done') });
+      await trainLoop();
       break;
     case 'stop':
+      if (run === null) break;
       running = false;
-      post({ type: 'stopped', step: await call('steps_done') });
+      post({ type: 'stopped', run, step: await call('steps_done') });
+      run = null;
       break;
     case 'generate':
       post({ type: 'generated', names: await call('generate', message.count, message.temperature) });
@@ -128,7 +144,10 @@ self.onmessage = async (event) => {
   try {
     await handle(message);
   } catch (error) {
-    if (message.type === 'train' || message.type === 'resume') running = false;
+    if (message.type === 'train' || message.type === 'resume') {
+      running = false;
+      run = null;
+    }
     post({ type: 'error', context: message.type, message: describe(error) });
   }
 };
@@ -141,7 +160,8 @@ function describe(error) {
   const text = String(error?.message ?? error).trim();
   if (!error?.type) return text;
   const last = text.split('\n').filter(Boolean).pop();
-  return ['ValueError', 'DatasetError'].includes(error.type) ? last.replace(/^[\w.]+: /, '') : last;
+  const badInput = ['ValueError', 'DatasetError', 'FloatingPointError'].includes(error.type);
+  return badInput ? last.replace(/^[\w.]+: /, '') : last;
 }
 
 runtime.catch((error) => post({ type: 'error', context: 'load', message: describe(error) }));

@@ -1,0 +1,76 @@
+"""web/settings.js, the page's settings logic (no DOM), run under Node: checks, URL hash, CLI command."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.skipif(shutil.which('node') is None, reason="Node.js is not installed")
+
+
+def js(expression):
+    """The JSON value of `expression`, evaluated with settings.js's exports in scope."""
+    script = (f"import * as s from {json.dumps((ROOT / 'web' / 'settings.js').as_uri())};\n"
+              f"const {{ FIELDS, parse, toHash, fromHash, cliCommand, MAX_MODEL_SIZE }} = s;\n"
+              f"console.log(JSON.stringify({expression}));")
+    out = subprocess.run(['node', '--input-type=module', '-e', script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+DEFAULTS = {'steps': '1000', 'seed': '42', 'learning_rate': '0.01', 'temperature': '0.5', 'samples': '20',
+            'n_layer': '1', 'n_embd': '16', 'n_head': '4', 'block_size': '16'}
+
+
+def test_the_fields_are_the_clis_flags_with_the_configs_defaults():
+    from microgpt import Config
+    fields = js('FIELDS')
+    assert [f['flag'] for f in fields] == ['--steps', '--seed', '--learning-rate', '--temperature', '--samples',
+                                          '--n-layer', '--n-embd', '--n-head', '--block-size']
+    assert {f['key']: f['default'] for f in fields} == {k: getattr(Config(), k) for k in DEFAULTS}
+
+
+@pytest.mark.parametrize('changes, errors', [
+    ({}, {}),
+    ({'steps': ' 50 ', 'learning_rate': '1e-3', 'temperature': '.8'}, {}),
+    ({'steps': '1.5'}, {'steps': 'Enter a whole number.'}),
+    ({'steps': '0x10'}, {'steps': 'Enter a whole number.'}),
+    ({'learning_rate': 'Infinity'}, {'learning_rate': 'Enter a number, such as 0.01.'}),
+    ({'learning_rate': '-0.1'}, {'learning_rate': 'Must be greater than 0.'}),
+    ({'seed': '-1'}, {'seed': 'Must be from 0 to 4,294,967,295.'}),
+    ({'n_embd': '12', 'n_head': '8'}, {'n_embd': 'Must be a multiple of the number of heads (8).'}),
+    ({'n_layer': '8', 'n_embd': '64', 'block_size': '16'},
+     {'n_embd': 'Too large for a browser tab: layers × embedding size² × block size is 524,288; the limit is 262,144.'}),
+])
+def test_parse(changes, errors):
+    result = js(f"parse({json.dumps({**DEFAULTS, **changes})})")
+    assert result['errors'] == errors
+    assert (result['config'] is None) == bool(errors)
+
+
+def test_parse_gives_numbers():
+    config = js(f"parse({json.dumps({**DEFAULTS, 'steps': '50', 'temperature': '1'})}).config")
+    assert config == {'steps': 50, 'seed': 42, 'learning_rate': 0.01, 'temperature': 1, 'samples': 20, 'n_layer': 1,
+                      'n_embd': 16, 'n_head': 4, 'block_size': 16}
+
+
+def test_the_hash_holds_only_the_changes_and_reads_back():
+    texts = {**DEFAULTS, 'steps': '50', 'learning_rate': '0.02'}
+    assert js(f"toHash({json.dumps(texts)})") == '#steps=50&learning-rate=0.02'
+    assert js(f"toHash({json.dumps(DEFAULTS)})") == ''
+    assert js("fromHash('#steps=50&learning-rate=0.02&bogus=1')") == texts
+    assert js("fromHash('#steps=' + 'x'.repeat(100))")['steps'] == 'x' * 40  # kept to be shown as invalid, bounded
+
+
+@pytest.mark.parametrize('name, expected', [
+    (None, 'python -m microgpt --steps 50'),
+    ('my names.txt', "python -m microgpt --input 'my names.txt' --steps 50"),
+    ("it's.txt", "python -m microgpt --input 'it'\\''s.txt' --steps 50"),
+    ('-rf.txt', 'python -m microgpt --input ./-rf.txt --steps 50'),
+])
+def test_the_cli_command_quotes_the_file_name(name, expected):
+    config = js(f"parse({json.dumps({**DEFAULTS, 'steps': '50'})}).config")
+    assert js(f"cliCommand({json.dumps(config)}, {json.dumps(name)})") == expected
