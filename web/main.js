@@ -158,6 +158,7 @@ function clearRun() {
   state.lossCount = 0;
   state.hasWeights = false;
 }
+
 ui.generate.addEventListener('click', () => {
   // the form's count and temperature, which may differ from the run's: an invalid form disables this button
   send({ type: 'generate', count: state.config.samples, temperature: state.config.temperature });
@@ -167,7 +168,7 @@ ui.restart.addEventListener('click', () => {
   worker.terminate();
   state.offerRestart = false;
   clearRun();
-  setPhase('loading');
+  setPhase('loading', 'Loading the Python runtime…');
   worker = startWorker();
 });
 
