@@ -29,7 +29,7 @@
  * @typedef {{type: 'ready', seconds: number, python: string}} Ready
  * @typedef {{type: 'dataset', name: string, documents: number, vocabSize: number}} DatasetInfo
  * @typedef {{type: 'described', numParams: number}} Described
- * @typedef {{type: 'started', run: number, steps: number, numParams: number}} Started
+ * @typedef {{type: 'started', run: number, steps: number}} Started
  * @typedef {{type: 'progress', run: number, step: number, losses: Float64Array, seconds: number, wasmBytes: number}} Progress
  *          `losses` are the steps since the previous progress, ending at `step`; `seconds` is training time so far;
  *          `wasmBytes` the size of the worker's WebAssembly memory

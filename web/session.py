@@ -13,14 +13,14 @@ from microgpt.model import num_params
 
 class Session:
     def __init__(self):
-        self.name, self.docs, self.known = None, None, set()
+        self.docs, self.known = None, set()
         self.trainer, self.losses = None, []
         self.seconds = 0.0  # training time of the current run, not counting pauses
 
     def load_dataset(self, name, data):
         """Parse a dataset (UTF-8 bytes, or None for the built-in names); a bad one raises and the current one stays."""
         docs = microgpt.documents(microgpt.builtin_names() if data is None else data)
-        self.name, self.docs, self.known = name, docs, set(docs)
+        self.docs, self.known = docs, set(docs)
         vocab_size = microgpt.Tokenizer.from_documents(docs).vocab_size
         return {'name': name, 'documents': len(docs), 'vocabSize': vocab_size}
 
@@ -31,7 +31,7 @@ class Session:
     def start(self, config):
         self.trainer = microgpt.Trainer(microgpt.Config.from_dict(config), self.docs)
         self.losses, self.seconds = [], 0.0
-        return {'steps': self.trainer.config.steps, 'numParams': len(self.trainer.model.params)}
+        return {'steps': self.trainer.config.steps}
 
     def run(self, seconds, preview_every, preview_count):
         """Train for about `seconds`, stopping early at a preview step or at the end; return the new losses."""
