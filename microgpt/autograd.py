@@ -2,11 +2,14 @@
 
 The operations are the reference's, one line each, recording the local gradient of the result with respect to each
 child. Their exp, log and powers are `microgpt.libm`'s, which round exactly as the reference's platform (glibc) does,
-also where the platform's own libm rounds otherwise (Pyodide's, in the browser). Another departure: `backward()`
-sorts the graph with an explicit stack instead of the reference's recursive `build_topo`. It visits nodes in exactly
-the same order (so every gradient is accumulated in the same order, bit for bit), but a deeper graph (more layers, a
-longer block) cannot hit Python's recursion limit, and no closure refers to itself, so the graph holds no reference
-cycle and is freed by reference counting as soon as the step drops it.
+also where the platform's own libm rounds otherwise (Pyodide's, in the browser).
+
+Two departures make a step about five times faster without changing a bit of any number:
+- `dot` builds a weighted sum, the model's commonest expression, as one node instead of a chain of products and sums;
+- `backward()` sorts the graph with an explicit stack instead of the reference's recursive `build_topo`, visiting
+  nodes in the same order (so every gradient is accumulated in the same order) but skipping the leaves, which have
+  nothing to pass on. A deeper graph (more layers, a longer block) cannot hit Python's recursion limit, and no closure
+  refers to itself, so the graph holds no reference cycle and is freed by reference counting as soon as the step drops it.
 """
 
 from . import libm
@@ -47,19 +50,41 @@ class Value:
     def backward(self):
         self.grad = 1
         for v in reversed(topological_order(self)):
+            grad = v.grad
             for child, local_grad in zip(v._children, v._local_grads):
-                child.grad += local_grad * v.grad
+                child.grad += local_grad * grad
+
+
+def dot(a, b):
+    """The reference's `sum(ai * bi for ai, bi in zip(a, b))` as one node, not a chain of 2 * len(a) + 1 nodes.
+
+    The same numbers, bit for bit. Forward: the same products, summed in the same order from the same 0. Backward:
+    the chain's sums pass their gradient on multiplied by 1, which is exact, so each `ai * bi` node would hand `ai`
+    and `bi` exactly what this node hands them. And every gradient is accumulated in the same order: a depth-first
+    search meets a0, b0, a1, b1, ... from this node in the order it meets them from the chain, and this node stands
+    where the chain's last sum stood. That holds when no input is computed from another input of the same call and
+    none appears in two pairs (`dot(x, x)`, one node per pair, is fine), as in every use the model makes: the
+    rows of a linear layer, attention's scores and weighted values, rmsnorm's sum of squares.
+    """
+    data, children, local_grads = 0, [], []
+    for ai, bi in zip(a, b):
+        x, y = ai.data, bi.data
+        data += x * y
+        children.append(ai); children.append(bi)
+        local_grads.append(y); local_grads.append(x)
+    return Value(data, tuple(children), tuple(local_grads))
 
 
 def topological_order(root):
-    """Every node reachable from `root`, children before parents, in the order of a recursive depth-first search."""
+    """The nodes reachable from `root` that have children, children before parents, in the order of the reference's
+    recursive depth-first search. Leaves (parameters, constants) are left out: backward has nothing to do for them."""
     topo = []
     visited = {root}
     stack = [(root, iter(root._children))]  # each entry: a node and the children it has yet to visit
     while stack:
         node, children = stack[-1]
         for child in children:
-            if child not in visited:
+            if child._children and child not in visited:
                 visited.add(child)
                 stack.append((child, iter(child._children)))
                 break

@@ -11,11 +11,11 @@ platform wherever it runs.
 import math
 
 from . import libm
-from .autograd import Value
+from .autograd import Value, dot
 
 
 def linear(x, w):
-    return [sum(wi * xi for wi, xi in zip(wo, x)) for wo in w]
+    return [dot(wo, x) for wo in w]  # the reference's sum(wi * xi for wi, xi in zip(wo, x)), as one node per row
 
 
 def softmax(logits):
@@ -26,7 +26,7 @@ def softmax(logits):
 
 
 def rmsnorm(x):
-    ms = sum(xi * xi for xi in x) / len(x)
+    ms = dot(x, x) / len(x)  # the reference's sum(xi * xi for xi in x)
     scale = (ms + 1e-5) ** -0.5
     return [xi * scale for xi in x]
 
@@ -102,10 +102,9 @@ class GPT:
                 q_h = q[hs:hs+c.head_dim]
                 k_h = [ki[hs:hs+c.head_dim] for ki in keys[li]]
                 v_h = [vi[hs:hs+c.head_dim] for vi in values[li]]
-                attn_logits = [sum(q_h[j] * k_h[t][j] for j in range(c.head_dim)) / libm.pow(c.head_dim, 0.5)
-                               for t in range(len(k_h))]
+                attn_logits = [dot(q_h, k_h[t]) / libm.pow(c.head_dim, 0.5) for t in range(len(k_h))]
                 attn_weights = softmax(attn_logits)
-                head_out = [sum(attn_weights[t] * v_h[t][j] for t in range(len(v_h))) for j in range(c.head_dim)]
+                head_out = [dot(attn_weights, [v_t[j] for v_t in v_h]) for j in range(c.head_dim)]
                 x_attn.extend(head_out)
             x = linear(x_attn, sd[f'layer{li}.attn_wo'])
             x = [a + b for a, b in zip(x, x_residual)]

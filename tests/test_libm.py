@@ -185,3 +185,29 @@ def test_pow_rounding_test_near_midpoints_and_across_ranges(y):
     cases = _near_midpoints(r, y, 20_000) + [(math.ldexp(r.choice((1, -1)) * r.uniform(0.5, 1), r.randint(-1073, 1024)), y)
                                              for _ in range(50_000)]
     assert_same('pow', libm.ported().pow, math.pow, cases)
+
+
+def _in_band(r, y, n, low=0.39, high=0.46):
+    """Arguments whose exact power lies low..high ulp from the double nearest it: the edge of the rounding test's
+    fast path (it trusts glibc there up to 0.45 ulp, glibc's error bound leaving 0.04 ulp to spare)."""
+    fma, ulp, cases = libm.fma, math.ulp, []
+    while len(cases) < n:
+        x = math.ldexp(r.uniform(0.5, 1), r.randint(-60, 60))
+        if y == 2.0:
+            hi = x * x
+            d = abs(fma(x, x, -hi)) / ulp(hi)
+        elif y == 0.5:
+            s = math.sqrt(x)
+            d = abs(fma(-s, s, x)) / (2 * s * ulp(s))
+        else:
+            q = 1 / x
+            d = abs(fma(q, x, -1.0)) / (x * ulp(q))
+        if low < d < high:
+            cases.append((x, y))
+    return cases
+
+
+@native_is_reference
+@pytest.mark.parametrize('y', [2.0, 0.5, -1.0])
+def test_pow_rounding_test_at_the_edge_of_its_fast_path(y):
+    assert_same('pow', libm.ported().pow, math.pow, _in_band(random.Random(int(y * 8)), y, 20_000))

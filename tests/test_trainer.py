@@ -4,8 +4,10 @@ import gc
 
 import pytest
 
+import microgpt.model
 from conftest import assert_same_floats, golden
 from microgpt import Config, Trainer
+from microgpt.model import softmax
 
 
 def test_previews_change_neither_the_trajectory_nor_the_final_samples(names):
@@ -59,3 +61,25 @@ def test_divergence_is_reported_as_such(names):
     with pytest.raises(FloatingPointError, match=r'training diverged at step \d+ \(math domain error\)'):
         while not trainer.done:
             trainer.step()
+
+
+@pytest.mark.parametrize('settings', [{}, {'n_layer': 2, 'n_embd': 8, 'n_head': 2, 'block_size': 8},
+                                      {'n_layer': 3, 'n_embd': 12, 'n_head': 3, 'block_size': 4}])
+def test_every_gradient_is_the_reference_chains_bit_for_bit(monkeypatch, settings):
+    """The model's fused weighted sums (`autograd.dot`) against the reference's `sum(wi * xi ...)` chains: one
+    forward and backward over documents shorter and longer than the block gives the same bits in every gradient."""
+    docs = ['emma', 'x', 'maximiliano', 'anne-marie o']
+    def gradients():
+        trainer = Trainer(Config(seed=5, **settings), docs)
+        model, tokens = trainer.model, trainer.tokenizer.encode(trainer.docs[0] + trainer.docs[2])
+        keys, values = model.empty_cache()
+        n = min(model.config.block_size, len(tokens) - 1)
+        losses = [-softmax(model(tokens[i], i, keys, values))[tokens[i + 1]].log() for i in range(n)]
+        loss = (1 / n) * sum(losses)
+        loss.backward()
+        return [loss.data] + [p.grad for p in model.params]
+    fused = gradients()
+    monkeypatch.setattr(microgpt.model, 'dot', lambda a, b: sum(ai * bi for ai, bi in zip(a, b)))
+    chain = gradients()
+    assert [repr(g) for g in fused] == [repr(g) for g in chain]  # repr: every bit, and int 0 where unused
+    assert sum(g != 0 for g in fused) > len(fused) // 2  # the gradients are not trivially zero
