@@ -29,7 +29,40 @@ DIST = ROOT / 'dist'
 SITE = ROOT / 'site'
 NODE_MODULES = WEB / 'node_modules'
 PAGE_FILES = ['index.html', 'style.css', 'main.js', 'settings.js', 'chart.js', 'protocol.js', 'worker.js', 'session.py']
-PYODIDE_FILES = ['pyodide.mjs', 'pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip']  # what a browser fetches
+PYODIDE_FILES = ['pyodide.mjs', 'pyodide.asm.mjs', 'pyodide.asm.wasm']  # what a browser fetches, with the stdlib
+
+# Pyodide ships its standard library as sources, which CPython compiles again at every start: most of the time
+# loadPyodide() takes. The build compiles the modules the worker imports once, inside the same Pyodide under Node
+# (so the bytecode is its CPython's), and adds them to the zip beside their sources, which tracebacks still show.
+# Unchecked hash-based .pyc files (PEP 552): the zip never changes under them, so there is nothing to check.
+PRECOMPILE_JS = """
+import { writeFileSync } from 'node:fs';
+const [pyodideDir, wheel, code, out] = process.argv.slice(1);
+const { loadPyodide } = await import(`${pyodideDir}/pyodide.mjs`);
+const pyodide = await loadPyodide({ indexURL: `${pyodideDir}/` });
+await pyodide.loadPackage(wheel, { messageCallback: () => {} });
+writeFileSync(out, pyodide.runPython(code).toJs());
+"""
+PRECOMPILE_PY = """
+import io, py_compile, sys, zipfile
+import microgpt, time  # what the worker's session.py imports, beside what Pyodide imports to start and install it
+
+(stdlib,) = [path for path in sys.path if path.endswith('.zip')]
+used = sorted({m.__file__[len(stdlib) + 1:] for m in list(sys.modules.values())
+               if (getattr(m, '__file__', None) or '').startswith(stdlib + '/')})
+out = io.BytesIO()
+with zipfile.ZipFile(stdlib) as src, zipfile.ZipFile(out, 'w') as dst:
+    for info in src.infolist():
+        dst.writestr(info, src.read(info))
+    for name in used:
+        with open('/tmp/module.py', 'wb') as f:
+            f.write(src.read(name))
+        py_compile.compile('/tmp/module.py', '/tmp/module.pyc', dfile=f'{stdlib}/{name}', doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        with open('/tmp/module.pyc', 'rb') as f:
+            dst.writestr(name + 'c', f.read(), zipfile.ZIP_DEFLATED, 9)
+out.getbuffer()
+"""
 
 
 def log(message):
@@ -123,6 +156,8 @@ def build_site():
     runtime.mkdir(parents=True)
     for name in PYODIDE_FILES:
         shutil.copy(NODE_MODULES / 'pyodide' / name, runtime / name)
+    run('node', '--input-type=module', '-e', PRECOMPILE_JS, NODE_MODULES / 'pyodide', wheel, PRECOMPILE_PY,
+        runtime / 'python_stdlib.zip', capture_output=True)
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()[:16]
     (runtime / 'wheels' / digest).mkdir(parents=True)
     site_wheel = shutil.copy(wheel, runtime / 'wheels' / digest / wheel.name)

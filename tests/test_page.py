@@ -80,11 +80,11 @@ def test_the_default_run_is_the_reference_run(app):
 
 
 def test_pause_generate_resume_continues_the_same_trace(app):
-    settings(app, steps=60, seed=3, samples=4)
+    settings(app, steps=300, seed=3, samples=4)
     app.click('#train')
-    expect(app.locator('#status')).to_have_text(re.compile(r'^Training: step \d+ / 60'), timeout=30_000)
+    expect(app.locator('#status')).to_have_text(re.compile(r'^Training: step \d+ / 300'), timeout=30_000)
     app.click('#pause')
-    expect(app.locator('#status')).to_have_text(re.compile(r'^Paused at step \d+ of 60\.$'))
+    expect(app.locator('#status')).to_have_text(re.compile(r'^Paused at step \d+ of 300\.$'))
     paused = app.text_content('#status')
     app.wait_for_timeout(1000)
     assert app.text_content('#status') == paused  # no progress while paused
@@ -94,7 +94,7 @@ def test_pause_generate_resume_continues_the_same_trace(app):
     expect(app.locator('#samples .name')).to_have_count(4)
     app.click('#pause')
     expect(app.locator('#status')).to_have_text(DONE, timeout=120_000)
-    losses, samples = native(Config(steps=60, seed=3, samples=4))
+    losses, samples = native(Config(steps=300, seed=3, samples=4))
     assert_same_floats(download_losses(app), losses)
     assert names(app) == samples
 

@@ -3,6 +3,7 @@
 import json
 import shutil
 import subprocess
+import zipfile
 
 import pytest
 
@@ -35,3 +36,35 @@ def test_variant_small_in_pyodide():
     assert result['platform'] == 'emscripten' and result['python'].startswith('3.')
     assert_same_floats(result['losses'], g['trace'])
     assert result['samples'] == g['samples']
+
+
+STDLIB = """
+import json, json.decoder, traceback
+try:
+    json.loads('{')
+except ValueError as e:
+    tb = ''.join(traceback.format_exception(e))
+json.dumps({'file': json.decoder.__file__, 'traceback': tb})
+"""
+
+
+@pytest.mark.skipif(shutil.which('node') is None, reason="Node.js is not installed")
+def test_the_sites_standard_library_is_precompiled_and_complete():
+    """build.py adds bytecode for the modules the worker imports to Pyodide's standard library, changing nothing else:
+    Pyodide imports that bytecode instead of compiling the sources, and tracebacks still quote the sources."""
+    site_zips = list((ROOT / 'site' / 'pyodide').glob('*/python_stdlib.zip'))
+    if len(site_zips) != 1:
+        pytest.fail("no site/ built: run the tests with `python build.py test`")
+    site_zip = site_zips[0]
+    with zipfile.ZipFile(ROOT / 'web' / 'node_modules' / 'pyodide' / 'python_stdlib.zip') as npm, \
+            zipfile.ZipFile(site_zip) as site:
+        added = set(site.namelist()) - set(npm.namelist())
+        assert all(site.read(name) == npm.read(name) for name in npm.namelist())
+    assert {'json/decoder.pyc', 'random.pyc', 'decimal.pyc', 'asyncio/base_events.pyc'} <= added
+    assert all(name.endswith('.pyc') for name in added)
+    out = subprocess.run(['node', TESTS / 'pyodide_run.mjs', wheel(), site_zip], input=STDLIB, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result['file'].endswith('/json/decoder.pyc')
+    assert 'json/decoder.py", line' in result['traceback'] and 'self.scan_once(s, idx)' in result['traceback']

@@ -33,7 +33,11 @@ const state = {
   hasWeights: false,
   lossCount: 0,
   offerRestart: false, // after a Python error: the runtime may be unusable, so offer a fresh one
+  statusAt: 0, // when the status text last changed (performance.now())
 };
+
+/** The status is a live region, read out by screen readers at each change: while training it changes once a second. */
+const STATUS_EVERY_MS = 1000;
 
 const chart = new LossChart($('loss-chart'));
 let worker = startWorker();
@@ -224,7 +228,7 @@ function onReply(message) {
       state.lossCount = message.step;
       // machine-readable progress, for scripts and benchmarks that drive the page
       Object.assign(ui.status.dataset, { step: message.step, seconds: message.seconds, wasmBytes: message.wasmBytes });
-      if (state.phase === 'training') setPhase('training');
+      if (state.phase === 'training' && performance.now() - state.statusAt >= STATUS_EVERY_MS) setPhase('training');
       break;
     case 'preview':
       showNames(message.names, `Preview at step ${message.step} (temperature ${state.run.config.temperature})`);
@@ -285,6 +289,7 @@ function setPhase(phase, statusText) {
   if (statusText) ui.status.textContent = statusText;
   else if (phase === 'training') ui.status.textContent = trainingStatus();
   else if (phase === 'ready') ui.status.textContent = 'Ready.';
+  state.statusAt = performance.now();
   render();
 }
 
