@@ -44,12 +44,14 @@ await pyodide.loadPackage(wheel, { messageCallback: () => {} });
 writeFileSync(out, pyodide.runPython(code).toJs());
 """
 PRECOMPILE_PY = """
-import io, py_compile, sys, zipfile
+import sys
 import microgpt, time  # what the worker's session.py imports, beside what Pyodide imports to start and install it
 
 (stdlib,) = [path for path in sys.path if path.endswith('.zip')]
 used = sorted({m.__file__[len(stdlib) + 1:] for m in list(sys.modules.values())
                if (getattr(m, '__file__', None) or '').startswith(stdlib + '/')})
+
+import io, py_compile, zipfile
 out = io.BytesIO()
 with zipfile.ZipFile(stdlib) as src, zipfile.ZipFile(out, 'w') as dst:
     for info in src.infolist():
@@ -59,8 +61,10 @@ with zipfile.ZipFile(stdlib) as src, zipfile.ZipFile(out, 'w') as dst:
             f.write(src.read(name))
         py_compile.compile('/tmp/module.py', '/tmp/module.pyc', dfile=f'{stdlib}/{name}', doraise=True,
                            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        # dated as its source, not as the build: the same runtime always gives the same bytes, so caches keep it
+        pyc = zipfile.ZipInfo(name + 'c', date_time=src.getinfo(name).date_time)
         with open('/tmp/module.pyc', 'rb') as f:
-            dst.writestr(name + 'c', f.read(), zipfile.ZIP_DEFLATED, 9)
+            dst.writestr(pyc, f.read(), zipfile.ZIP_DEFLATED, 9)
 out.getbuffer()
 """
 

@@ -326,10 +326,10 @@ def _build():
         # correctly rounded power, which IEEE arithmetic gives here with an exact residual telling how far the exact
         # power lies from it. Near a midpoint, or a power of two (a binade's edge, where u * 2**52 is the result
         # itself), the full port decides. This skips the full port in 9 cases of 10; tests compare the result with
-        # glibc on millions of arguments.
+        # glibc on ~670,000 arguments, 60,000 of them at the edge of this fast path.
         if y == 2.0:
             if NARROW < abs(x) < WIDE:
-                hi = x * x
+                hi = float(x) * x  # a float, also for an int x, as math.pow returns
                 u = ulp(hi)
                 if abs(fma(x, x, -hi)) < 0.45 * u and hi != u * TWO52:
                     return hi

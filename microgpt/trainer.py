@@ -8,9 +8,10 @@ model while it learns changes neither its training nor its final names.
 
 Speed: a step builds a graph of a few thousand nodes (~4,000 for the default model; `autograd.dot` makes each
 weighted sum one node). The graph has no reference cycles (see `autograd`), so reference counting frees it, and
-CPython's cyclic garbage collector, triggered every 700 allocations, only spends time scanning it in vain. The
-collector is paused while a step or a sample runs and restored afterwards: the same numbers, 2% faster (natively
-and in Pyodide), and no memory held past the step (`tests/test_trainer.py` checks that a step leaves no garbage).
+CPython's cyclic garbage collector, triggered every few hundred or thousand allocations, only spends time
+scanning it in vain. The collector is paused while a step or a sample runs and restored afterwards: the same
+numbers, 2% faster (natively and in Pyodide), and no memory held past the step (`tests/test_trainer.py` checks that
+a step leaves no garbage).
 """
 
 import gc

@@ -211,3 +211,9 @@ def _in_band(r, y, n, low=0.39, high=0.46):
 @pytest.mark.parametrize('y', [2.0, 0.5, -1.0])
 def test_pow_rounding_test_at_the_edge_of_its_fast_path(y):
     assert_same('pow', libm.ported().pow, math.pow, _in_band(random.Random(int(y * 8)), y, 20_000))
+
+
+def test_pow_of_an_int_is_a_float_as_math_pow_gives():
+    port = libm.ported().pow
+    assert [(port(3, y), type(port(3, y))) for y in (2.0, 0.5, -1.0)] == [(9.0, float), (math.sqrt(3), float),
+                                                                        (1 / 3, float)]

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(shutil.which('node') is None, reason="Node.js is
 def js(expression):
     """The JSON value of `expression`, evaluated with settings.js's exports in scope."""
     script = (f"import * as s from {json.dumps((ROOT / 'web' / 'settings.js').as_uri())};\n"
-              f"const {{ FIELDS, parse, toHash, fromHash, cliCommand, MAX_MODEL_SIZE }} = s;\n"
+              f"const {{ FIELDS, parse, toHash, fromHash, cliCommand }} = s;\n"
               f"console.log(JSON.stringify({expression}));")
     out = subprocess.run(['node', '--input-type=module', '-e', script], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -44,6 +44,9 @@ def test_the_fields_are_the_clis_flags_with_the_configs_defaults():
     ({'n_embd': '12', 'n_head': '8'}, {'n_embd': 'Must be a multiple of the number of heads (8).'}),
     ({'n_layer': '8', 'n_embd': '64', 'block_size': '16'},
      {'n_embd': 'Too large for a browser tab: layers × embedding size² × block size is 524,288; the limit is 262,144.'}),
+    ({'n_head': '16', 'block_size': '256'},
+     {'block_size': 'Too large for a browser tab: layers × heads × block size² is 1,048,576; the limit is 262,144.'}),
+    ({'n_embd': '32', 'block_size': '256'}, {}),  # at both bounds: allowed
 ])
 def test_parse(changes, errors):
     result = js(f"parse({json.dumps({**DEFAULTS, **changes})})")

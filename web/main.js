@@ -221,15 +221,19 @@ function onReply(message) {
       state.run.steps = message.steps;
       state.hasWeights = true;
       state.offerRestart = false;
+      render();
       break;
-    case 'progress':
+    case 'progress': {
+      const first = state.lossCount === 0;
       chart.add(message.step - message.losses.length + 1, message.losses);
       Object.assign(state.run, { step: message.step, seconds: message.seconds });
       state.lossCount = message.step;
       // machine-readable progress, for scripts and benchmarks that drive the page
       Object.assign(ui.status.dataset, { step: message.step, seconds: message.seconds, wasmBytes: message.wasmBytes });
       if (state.phase === 'training' && performance.now() - state.statusAt >= STATUS_EVERY_MS) setPhase('training');
+      else if (first) render(); // the losses can be downloaded now
       break;
+    }
     case 'preview':
       showNames(message.names, `Preview at step ${message.step} (temperature ${state.run.config.temperature})`);
       break;

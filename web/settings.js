@@ -21,11 +21,13 @@ export const FIELDS = [
 export const fieldId = (field) => field.flag.slice(2);
 
 /**
- * A step's graph grows with layers x embedding size^2 x block size (attention, with block size^2): this bound keeps
- * one step of the largest models it allows under ~500 MB of the worker's memory, measured natively: ~130 MB for 128
- * wide or 4 layers of 64 with a block of 16, ~460 MB for 32 wide with a block of 256 (the defaults use 4,096).
+ * Bounds that keep one training step of any model the page allows under ~500 MB of the worker's memory: a step's
+ * graph grows with layers x embedding size^2 x block size (the weighted sums) and with layers x heads x block size^2
+ * (attention). Measured natively at the bounds: 460 MB for 32 wide with a block of 256, 290 to 320 MB with 16 or
+ * 32 heads or 8 layers, 130 MB for 128 wide with a block of 16. The defaults use 4,096 and 1,024.
  */
 export const MAX_MODEL_SIZE = 2 ** 18;
+export const MAX_ATTENTION_SIZE = 2 ** 18;
 
 /**
  * Parse the texts of the form into a config, with a message per invalid field.
@@ -55,6 +57,11 @@ export function parse(texts) {
   if (!errors.n_embd && size > MAX_MODEL_SIZE) {
     errors.n_embd = `Too large for a browser tab: layers × embedding size² × block size is ${size.toLocaleString('en')}; ` +
       `the limit is ${MAX_MODEL_SIZE.toLocaleString('en')}.`;
+  }
+  const attention = values.n_layer * values.n_head * values.block_size ** 2;
+  if (!errors.block_size && attention > MAX_ATTENTION_SIZE) {
+    errors.block_size = `Too large for a browser tab: layers × heads × block size² is ${attention.toLocaleString('en')}; ` +
+      `the limit is ${MAX_ATTENTION_SIZE.toLocaleString('en')}.`;
   }
   return { config: Object.keys(errors).length ? null : /** @type {Config} */ (values), errors };
 }
