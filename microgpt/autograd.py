@@ -8,8 +8,8 @@ Two departures make a step about five times faster without changing a bit of any
 - `dot` builds a weighted sum, the model's commonest expression, as one node instead of a chain of products and sums;
 - `backward()` sorts the graph with an explicit stack instead of the reference's recursive `build_topo`, visiting
   nodes in the same order (so every gradient is accumulated in the same order) but skipping the leaves, which have
-  nothing to pass on. A deeper graph (more layers, a longer block) cannot hit Python's recursion limit, and no closure
-  refers to itself, so the graph holds no reference cycle and is freed by reference counting as soon as the step drops it.
+  nothing to pass on. A deeper graph (more layers, a longer block) cannot hit Python's recursion limit, and no
+  closure refers to itself, so the graph holds no reference cycle: reference counting frees it when the step ends.
 """
 
 from . import libm
