@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from conftest import ROOT, assert_same_floats, golden
-from microgpt import Config, Trainer, documents, load, save
+from microgpt import Config, Trainer, load, save
 
 RESUME = """
 import json, sys

@@ -157,7 +157,7 @@ def test_settings_live_in_the_url_hash(page, site_url):
 ])
 def test_a_bad_dataset_is_refused_and_the_page_keeps_working(app, content, message):
     app.set_input_files('#dataset-file', files=[{'name': 'bad.txt', 'mimeType': 'text/plain', 'buffer': content}])
-    expect(app.locator('#dataset-error')).to_contain_text(f'bad.txt: the dataset ')
+    expect(app.locator('#dataset-error')).to_contain_text('bad.txt: the dataset ')
     expect(app.locator('#dataset-error')).to_contain_text(message)
     expect(app.locator('#dataset-error')).to_contain_text('The dataset in use is unchanged.')
     expect(app.locator('#dataset-info')).to_contain_text('Built-in names (names.txt): 32,033 documents')

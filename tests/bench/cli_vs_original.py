@@ -58,7 +58,7 @@ def main():
     same = outputs['original'] == outputs['microgpt']
     original, ours = (statistics.median(times[name]) for name in runs)
     print(f"\n{version}, {args.steps} steps, median of {args.repeat}:")
-    print(f"| program | seconds | steps/s |\n|---|---|---|")
+    print("| program | seconds | steps/s |\n|---|---|---|")
     print(f"| original microgpt.py | {original:.2f} | {args.steps / original:.2f} |")
     print(f"| python -m microgpt | {ours:.2f} | {args.steps / ours:.2f} |")
     print(f"\nspeed-up: {original / ours:.2f}x; output {'byte-identical' if same else 'DIFFERENT'}")
