@@ -5,7 +5,10 @@ child. Their exp, log and powers are `microgpt.libm`'s, which round exactly as t
 also where the platform's own libm rounds otherwise (Pyodide's, in the browser).
 
 Two departures make a step about five times faster without changing a bit of any number:
-- `dot` builds a weighted sum, the model's commonest expression, as one node instead of a chain of products and sums;
+- `dot` builds a weighted sum, the model's commonest expression, as one node instead of a chain of products and sums,
+  and `sum_of` a plain sum (softmax's denominator, the mean loss) as one node instead of a chain of sums. A chain is
+  also as deep as it is long, and freeing a graph recurses through its depth: softmax over a vocabulary of a few
+  thousand characters overflowed the browser's stack (WebAssembly's is far smaller than a native thread's);
 - `backward()` sorts the graph with an explicit stack instead of the reference's recursive `build_topo`, visiting
   nodes in the same order (so every gradient is accumulated in the same order) but skipping the leaves, which have
   nothing to pass on. A deeper graph (more layers, a longer block) cannot hit Python's recursion limit, and no
@@ -73,6 +76,21 @@ def dot(a, b):
         children.append(ai); children.append(bi)
         local_grads.append(y); local_grads.append(x)
     return Value(data, tuple(children), tuple(local_grads))
+
+
+def sum_of(values):
+    """The reference's `sum(values)` as one node, not a chain of len(values) sums.
+
+    The same numbers, bit for bit, by `dot`'s argument: the same sum in the same order from the same 0 (`sum` adds
+    0 + v0 as v0 + 0); each input gets the gradient times 1, exactly what its link of the chain would hand it; and a
+    depth-first search meets the inputs in the chain's order. The same condition holds too, as in the model's uses:
+    softmax's exponentials and the positions' losses are never computed from one another.
+    """
+    children = tuple(values)
+    data = 0
+    for v in children:
+        data += v.data
+    return Value(data, children, (1,) * len(children))
 
 
 def topological_order(root):

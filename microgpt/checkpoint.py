@@ -24,7 +24,7 @@ def save(trainer):
         'format': FORMAT,
         'version': VERSION,
         'config': trainer.config.to_dict(),
-        'vocab': trainer.tokenizer.chars,
+        'vocab': list(trainer.tokenizer.chars),
         'docs_sha256': _digest(trainer.docs),
         'step': trainer.steps_done,
         'params': {name: [[p.data for p in row] for row in mat] for name, mat in trainer.model.state_dict.items()},
@@ -49,10 +49,14 @@ def load(state, docs):
     vocab = state['vocab']
     if not isinstance(vocab, list) or not all(isinstance(ch, str) and len(ch) == 1 for ch in vocab):
         raise ValueError("vocab must be a list of characters")
-    # the shapes the state claims are checked against its config before a model of that config is built
+    # the shapes the state claims are checked against its config before a model of that config is built; their
+    # count first, so a config claiming a million layers costs nothing before it is refused
     params = state['params']
+    count = 3 + 6 * config.n_layer  # wte, wpe, lm_head, then six matrices per layer
+    if not isinstance(params, dict) or len(params) != count:
+        raise ValueError(f"params must be a dict of the {count} weight matrices of a {config.n_layer}-layer model")
     shapes = param_shapes(config, len(vocab) + 1)
-    if not isinstance(params, dict) or list(params) != list(shapes):
+    if list(params) != list(shapes):
         raise ValueError(f"params must hold the matrices {', '.join(shapes)} in that order")
     for name, (rows, cols) in shapes.items():
         saved = params[name]
@@ -89,8 +93,10 @@ def _digest(docs):
 
 
 def _float(x, where):
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or abs(x) > sys.float_info.max or not math.isfinite(x):
-        raise ValueError(f"{where} must hold finite numbers, got {x!r:.40}")
+    # abs(x) <= max is False for NaN and the infinities, and compares a huge int exactly, without float()'s overflow
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not abs(x) <= sys.float_info.max:
+        shown = 'an integer beyond any float' if isinstance(x, int) and not isinstance(x, bool) else repr(x)[:40]
+        raise ValueError(f"{where} must hold finite numbers, got {shown}")
     return float(x)
 
 

@@ -6,6 +6,7 @@ Bad input is one line on stderr and exit status 2, never a traceback.
 """
 
 import argparse
+import os
 import sys
 
 from .config import Config
@@ -33,8 +34,8 @@ class _Parser(argparse.ArgumentParser):
 def parser():
     p = _Parser(prog='microgpt', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                 description="Train Karpathy's microgpt, a tiny GPT in pure Python, and print generated names.")
-    p.add_argument('--input', metavar='FILE', help="UTF-8 text file, one document per line "
-                   "(default: the built-in 32,033 names from makemore)")
+    p.add_argument('--input', metavar='FILE', default=argparse.SUPPRESS,  # no "(default: None)" in --help
+                   help="UTF-8 text file, one document per line (default: the built-in 32,033 names from makemore)")
     defaults = Config()
     for flag, (field, kind, text) in FLAGS.items():
         p.add_argument(flag, dest=field, type=kind, default=getattr(defaults, field), metavar='N' if kind is int else 'F',
@@ -45,7 +46,7 @@ def parser():
 def main(argv=None):
     p = parser()
     args = vars(p.parse_args(argv))
-    path = args.pop('input')
+    path = args.pop('input', None)
     try:
         config = Config(**args)
         if path is None:
@@ -61,18 +62,22 @@ def main(argv=None):
 
     out = open(sys.stdout.fileno(), 'w', encoding='utf-8', newline='\n', closefd=False)  # UTF-8 on any locale
     trainer = Trainer(config, docs)
-    print(f"num docs: {len(docs)}", file=out)
-    print(f"vocab size: {trainer.tokenizer.vocab_size}", file=out)
-    print(f"num params: {len(trainer.model.params)}", file=out)
-    while not trainer.done:
-        try:
+    try:
+        print(f"num docs: {len(docs)}", file=out)
+        print(f"vocab size: {trainer.tokenizer.vocab_size}", file=out)
+        print(f"num params: {len(trainer.model.params)}", file=out)
+        while not trainer.done:
             loss = trainer.step()
-        except FloatingPointError as e:
+            print(f"step {trainer.steps_done:4d} / {config.steps:4d} | loss {loss:.4f}", end='\r', file=out, flush=True)
+        print("\n--- inference (new, hallucinated names) ---", file=out)
+        for i, name in enumerate(trainer.final_samples()):
+            print(f"sample {i+1:2d}: {name}", file=out)
+        out.flush()
+    except FloatingPointError as e:  # diverged, or a temperature too low to sample at
+        if not trainer.done:
             print(file=out, flush=True)  # end the step line
-            p.error(str(e))
-        print(f"step {trainer.steps_done:4d} / {config.steps:4d} | loss {loss:.4f}", end='\r', file=out, flush=True)
-    print("\n--- inference (new, hallucinated names) ---", file=out)
-    for i, name in enumerate(trainer.final_samples()):
-        print(f"sample {i+1:2d}: {name}", file=out)
-    out.flush()
+        p.error(str(e))
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as a pipeline expects
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the final flush cannot fail again
+        return 1
     return 0

@@ -6,6 +6,7 @@ a `ValueError` naming the field, not deep inside training.
 """
 
 import math
+import sys
 from dataclasses import asdict, dataclass, fields
 
 
@@ -22,7 +23,7 @@ class Config:
     beta2: float = 0.99           # Adam's decay rate of the second moment
     eps_adam: float = 1e-8        # Adam's guard against division by zero
     init_std: float = 0.08        # standard deviation of the initial weights
-    temperature: float = 0.5      # in (0, 1], control the "creativity" of generated text, low to high
+    temperature: float = 0.5      # > 0, control the "creativity" of generated text, low to high
     samples: int = 20             # number of names generated after training
 
     def __post_init__(self):
@@ -51,9 +52,9 @@ class Config:
         if not isinstance(values, dict):
             raise ValueError(f"config must be a dict, got {type(values).__name__}")
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
+        unknown = sorted(map(repr, set(values) - known))
         if unknown:
-            raise ValueError(f"unknown config field(s): {', '.join(map(str, unknown))}")
+            raise ValueError(f"unknown config field(s): {', '.join(unknown)}")
         return cls(**values)
 
 
@@ -68,6 +69,8 @@ def _check_float(config, name):
     value = getattr(config, name)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{name} must be a number, got {value!r}")
+    if isinstance(value, int) and abs(value) > sys.float_info.max:  # float() would raise OverflowError
+        raise ValueError(f"{name} must be a finite number, got an integer of {value.bit_length()} bits")
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     value = float(value)  # 1 from JSON is 1.0: one type in saved states and messages

@@ -11,7 +11,7 @@ platform wherever it runs.
 import math
 
 from . import libm
-from .autograd import Value, dot
+from .autograd import Value, dot, sum_of
 
 
 def linear(x, w):
@@ -21,7 +21,7 @@ def linear(x, w):
 def softmax(logits):
     max_val = max(val.data for val in logits)
     exps = [(val - max_val).exp() for val in logits]
-    total = sum(exps)
+    total = sum_of(exps)  # the reference's sum(exps), as one node
     return [e / total for e in exps]
 
 
@@ -67,7 +67,6 @@ def num_params(config, vocab_size):
 class GPT:
     def __init__(self, config, vocab_size, rng):
         self.config = config
-        self.vocab_size = vocab_size
 
         def matrix(nout, nin):
             return [[Value(gauss(rng, 0, config.init_std)) for _ in range(nin)] for _ in range(nout)]

@@ -15,10 +15,12 @@ a step leaves no garbage).
 """
 
 import gc
+import math
 import random
 from contextlib import contextmanager
 
 from .data import Tokenizer
+from .autograd import sum_of
 from .model import GPT, softmax
 from .optim import Adam
 from .sampling import sample
@@ -30,6 +32,8 @@ class Trainer:
         self.rng = random.Random(config.seed)  # Let there be order among chaos
         self.preview_rng = random.Random(f"{config.seed}/preview")
         self.docs = list(docs)
+        if not self.docs or not all(isinstance(doc, str) for doc in self.docs):
+            raise ValueError("docs must be a non-empty list of strings: see microgpt.documents()")
         self.rng.shuffle(self.docs)
         self.tokenizer = Tokenizer.from_documents(self.docs)
         self.model = GPT(config, self.tokenizer.vocab_size, self.rng)
@@ -43,8 +47,10 @@ class Trainer:
     def step(self):
         """Train on the next document; return the loss before the update (what the reference prints).
 
-        A learning rate too high for the model drives the weights until a probability underflows to 0 or an
-        exponential overflows; the reference then dies with a math error, this raises FloatingPointError saying so.
+        A learning rate too high for the model drives the weights until a probability underflows to 0, an
+        exponential overflows or the loss is NaN; the reference then dies with a math error (at once, or at sampling
+        after printing `loss nan` to the end), this raises FloatingPointError saying so, the weights left as they
+        were before the failed step.
         """
         if self.done:
             raise RuntimeError(f"training is finished: all {self.config.steps} steps are done")
@@ -71,7 +77,9 @@ class Trainer:
                 probs = softmax(logits)
                 loss_t = -probs[target_id].log()
                 losses.append(loss_t)
-            loss = (1 / n) * sum(losses)  # final average loss over the document sequence. May yours be low.
+            loss = (1 / n) * sum_of(losses)  # final average loss over the document sequence. May yours be low.
+            if not math.isfinite(loss.data):  # NaN weights never recover: stop before the update spreads them
+                raise ValueError(f"the loss is {loss.data}")
 
             # Backward the loss, calculating the gradients with respect to all model parameters
             loss.backward()
@@ -93,8 +101,13 @@ class Trainer:
         return self._samples(self.preview_rng, count, self.config.temperature if temperature is None else temperature)
 
     def _samples(self, rng, count, temperature):
-        with _gc_paused():
-            return [sample(self.model, self.tokenizer, rng, temperature) for _ in range(count)]
+        try:
+            with _gc_paused():
+                return [sample(self.model, self.tokenizer, rng, temperature) for _ in range(count)]
+        except (ValueError, OverflowError, ZeroDivisionError) as e:
+            # logits / temperature overflowed: a temperature near 0, or weights grown huge by too high a learning rate
+            raise FloatingPointError(f"sampling at temperature {temperature!r} failed ({e}): "
+                                     "try a higher temperature, or train with a lower learning rate") from e
 
 
 @contextmanager

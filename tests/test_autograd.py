@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from microgpt.autograd import Value, dot, topological_order
+from microgpt.autograd import Value, dot, sum_of, topological_order
 
 H = 1e-6
 
@@ -26,6 +26,7 @@ OPS = {  # each a function of two Values; the numbers of the graph are built by 
     'mixed': lambda a, b: (a * b + a ** 2).exp() / (b + 3.0) - (a * a).log(),
     'dot': lambda a, b: dot([a, b * 2.0, a.exp()], [b, a + 1.0, b * b]),
     'dot_self': lambda a, b: dot([a, b], [a, b]),
+    'sum_of': lambda a, b: sum_of([a, b * 2.0, a.exp(), a * b]),
 }
 
 
@@ -109,3 +110,21 @@ def test_dot_is_the_reference_chain_bit_for_bit():
     fused = graph(dot)
     rng.setstate(state)
     assert [f.hex() for f in fused] == [f.hex() for f in graph(chain_dot)]
+
+
+def test_sum_of_is_the_reference_chain_bit_for_bit():
+    # softmax as the model computes it (its denominator a sum, shared by every output) under a loss mixing its outputs
+    rng = random.Random(2)
+    def graph(total):
+        logits = [Value(rng.uniform(-3, 3)) * Value(rng.uniform(-3, 3)) for _ in range(40)]
+        exps = [(v - max(v.data for v in logits)).exp() for v in logits]
+        denominator = total(exps)
+        probs = [e / denominator for e in exps]
+        loss = -(probs[3].log() + probs[17].log() * 0.5) + total(p * p for p in probs)
+        loss.backward()
+        return [denominator.data, loss.data] + [v.grad for v in logits]
+    state = rng.getstate()
+    fused = graph(sum_of)
+    rng.setstate(state)
+    assert [f.hex() for f in fused] == [f.hex() for f in graph(sum)]
+

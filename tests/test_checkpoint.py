@@ -85,6 +85,9 @@ def broken(state, **changes):
     (lambda s: broken(s, vocab='ab'), 'vocab must be a list of characters'),
     # a config far larger than its params is refused before a model of that size is built
     (lambda s: broken(s, config={**s['config'], 'n_embd': 40_000, 'n_head': 1}), r"params\['wte'\] must be a 4x40000"),
+    (lambda s: broken(s, config={**s['config'], 'n_layer': 10 ** 9}), 'the 6000000003 weight matrices of a 1000000000-'),
+    (lambda s: broken(s, config={**s['config'], 'learning_rate': 10 ** 400}), 'learning_rate must be a finite number'),
+    (lambda s: broken(s, config={1: 2, 'a': 3}), "unknown config field.*'a', 1"),
 ])
 def test_bad_states_are_refused_clearly(state, change, message):
     docs, good = state
@@ -96,6 +99,15 @@ def test_a_good_state_loads(state):
     docs, good = state
     trainer = load(good, docs)
     assert trainer.steps_done == 1 and save(trainer) == good
+
+
+def test_a_saved_state_is_a_copy(state):
+    docs, good = state
+    trainer = load(good, docs)
+    saved = save(trainer)
+    saved['vocab'].append('z')
+    saved['params']['wte'][0][0] = 7.0
+    assert save(trainer) == good
 
 
 def test_the_same_documents_in_another_order_are_another_dataset(state):

@@ -25,7 +25,7 @@ def test_help_describes_every_flag_with_its_default():
                         ('--temperature', 'temperature'), ('--samples', 'samples')]:
         assert flag in text
         assert f"(default: {getattr(defaults, field)})" in text
-    assert '--input FILE' in text
+    assert '--input FILE' in text and 'built-in 32,033 names' in text and '(default: None)' not in text
 
 
 def test_a_users_file(tmp_path):
@@ -56,6 +56,7 @@ def test_a_users_file(tmp_path):
     (['--temperature', '0'], 'temperature must be greater than 0'),
     (['--learning-rate', 'nan'], 'learning_rate must be a finite number'),
     (['--steps', 'many'], "argument --steps: invalid int value: 'many'"),
+    (['--learning-rate', '1e400'], 'learning_rate must be a finite number'),
     (['--bogus'], 'unrecognized arguments: --bogus'),
 ])
 def test_bad_input_is_one_clear_line(tmp_path, args, message):
@@ -91,3 +92,31 @@ def test_a_diverging_run_ends_with_one_clear_line():
     assert out.returncode == 2 and 'Traceback' not in err and err.count('\n') == 1
     assert err.startswith('microgpt: error: training diverged at step ') and 'try a lower learning rate' in err
     assert out.stdout.startswith(b'num docs: 32033\n') and out.stdout.endswith(b'\r\n')
+
+
+def test_a_temperature_too_low_to_sample_at_ends_with_one_clear_line():
+    out = run('--temperature', '1e-320', '--steps', 2, '--samples', 2)
+    err = out.stderr.decode()
+    assert out.returncode == 2 and 'Traceback' not in err and err.count('\n') == 1
+    assert 'sampling at temperature 1e-320 failed' in err and 'try a higher temperature' in err
+    assert out.stdout.endswith(b'--- inference (new, hallucinated names) ---\n')
+
+
+def test_a_nan_loss_ends_with_one_clear_line():
+    # the reference prints `loss nan` to the end and then dies in random.choices with a traceback
+    out = run('--learning-rate', '1e150', '--steps', 20)
+    err = out.stderr.decode()
+    assert out.returncode == 2 and err == ('microgpt: error: training diverged at step 2 (the loss is nan): '
+                                           'try a lower learning rate (see --help)\n')
+
+
+def test_a_reader_that_goes_away_is_no_error():
+    # as in `microgpt | head -1`: standard output is a pipe whose reader has gone, so the first write fails
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        out = subprocess.run([sys.executable, '-m', 'microgpt', '--steps', '3'], cwd=ROOT, stdout=write,
+                             stderr=subprocess.PIPE, timeout=300)
+    finally:
+        os.close(write)
+    assert out.returncode == 1 and out.stderr == b''

@@ -63,11 +63,36 @@ def test_divergence_is_reported_as_such(names):
             trainer.step()
 
 
+def test_a_nan_loss_stops_training_before_it_spreads(names):
+    # the reference prints `loss nan` from step 2 to the end, then fails at sampling; this stops at step 2
+    trainer = Trainer(Config(learning_rate=1e150, steps=20), names)
+    trainer.step()
+    before = [p.data for p in trainer.model.params]
+    with pytest.raises(FloatingPointError, match=r'diverged at step 2 \(the loss is nan\): try a lower learning rate'):
+        trainer.step()
+    assert trainer.steps_done == 1 and [p.data for p in trainer.model.params] == before
+
+
+def test_sampling_at_a_temperature_too_low_says_so(names):
+    trainer = Trainer(Config(steps=1), names)
+    trainer.step()
+    with pytest.raises(FloatingPointError, match=r'sampling at temperature 1e-320 failed .*: try a higher temperature'):
+        trainer.preview(1, temperature=1e-320)
+    assert len(trainer.preview(1, temperature=1e-300)) == 1  # tiny but usable: 1 / 1e-300 is finite
+
+
+def test_documents_are_required():
+    for docs in ([], [b'emma'], None):
+        with pytest.raises((ValueError, TypeError), match='docs must be a non-empty list of strings|not iterable'):
+            Trainer(Config(), docs)
+
+
 @pytest.mark.parametrize('settings', [{}, {'n_layer': 2, 'n_embd': 8, 'n_head': 2, 'block_size': 8},
                                       {'n_layer': 3, 'n_embd': 12, 'n_head': 3, 'block_size': 4}])
 def test_every_gradient_is_the_reference_chains_bit_for_bit(monkeypatch, settings):
-    """The model's fused weighted sums (`autograd.dot`) against the reference's `sum(wi * xi ...)` chains: one
-    forward and backward over documents shorter and longer than the block gives the same bits in every gradient."""
+    """The model's fused sums (`autograd.dot`, `autograd.sum_of`) against the reference's `sum(wi * xi ...)` and
+    `sum(...)` chains: one forward and backward over documents shorter and longer than the block gives the same bits
+    in every gradient."""
     docs = ['emma', 'x', 'maximiliano', 'anne-marie o']
     def gradients():
         trainer = Trainer(Config(seed=5, **settings), docs)
@@ -75,11 +100,12 @@ def test_every_gradient_is_the_reference_chains_bit_for_bit(monkeypatch, setting
         keys, values = model.empty_cache()
         n = min(model.config.block_size, len(tokens) - 1)
         losses = [-softmax(model(tokens[i], i, keys, values))[tokens[i + 1]].log() for i in range(n)]
-        loss = (1 / n) * sum(losses)
+        loss = (1 / n) * microgpt.model.sum_of(losses)
         loss.backward()
         return [loss.data] + [p.grad for p in model.params]
     fused = gradients()
     monkeypatch.setattr(microgpt.model, 'dot', lambda a, b: sum(ai * bi for ai, bi in zip(a, b)))
+    monkeypatch.setattr(microgpt.model, 'sum_of', sum)
     chain = gradients()
     assert [repr(g) for g in fused] == [repr(g) for g in chain]  # repr: every bit, and int 0 where unused
     assert sum(g != 0 for g in fused) > len(fused) // 2  # the gradients are not trivially zero
