@@ -90,7 +90,7 @@ def test_pause_generate_resume_continues_the_same_trace(app):
     assert app.text_content('#status') == paused  # no progress while paused
     expect(app.locator('#pause')).to_have_text('Resume')
     app.click('#generate')  # names from the paused weights, drawn without touching the run's generator
-    expect(app.locator('#samples-caption')).to_have_text(re.compile(r'^Generated now at step \d+$'))
+    expect(app.locator('#samples-caption')).to_have_text(re.compile(r'^Generated now at step \d+ \(temperature 0\.5\)$'))
     expect(app.locator('#samples .name')).to_have_count(4)
     app.click('#pause')
     expect(app.locator('#status')).to_have_text(DONE, timeout=120_000)
@@ -110,7 +110,7 @@ def test_stop_then_generate_then_reset(app):
     app.wait_for_timeout(500)
     assert len(download_losses(app)) == step  # nothing trained after the stop
     app.click('#generate')
-    expect(app.locator('#samples-caption')).to_have_text(f'Generated now at step {step}')
+    expect(app.locator('#samples-caption')).to_have_text(f'Generated now at step {step} (temperature 0.5)')
     expect(app.locator('#samples .name')).to_have_count(7)
     app.click('#reset')
     expect(app.locator('#status')).to_have_text('Ready.')
@@ -161,9 +161,10 @@ def test_a_bad_dataset_is_refused_and_the_page_keeps_working(app, content, messa
     expect(app.locator('#dataset-error')).to_contain_text(message)
     expect(app.locator('#dataset-error')).to_contain_text('The dataset in use is unchanged.')
     expect(app.locator('#dataset-info')).to_contain_text('Built-in names (names.txt): 32,033 documents')
-    settings(app, steps=3)
+    for control in ('#train', '#dataset-file'):  # at once, not at the next change of the settings
+        expect(app.locator(control)).to_be_enabled()
     app.click('#train')
-    expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
+    expect(app.locator('#status')).to_have_text(re.compile(r'^Training: '))
 
 
 def test_a_dataset_over_50_mb_is_refused(app, tmp_path):
@@ -257,3 +258,58 @@ def test_a_new_dataset_clears_the_previous_run(app):
     for button in ('#generate', '#download-losses', '#reset'):
         expect(app.locator(button)).to_be_disabled()
     expect(app.locator('#cli-command')).to_have_text('python -m microgpt --input pets.txt --steps 5')
+    app.click('#dataset-builtin')
+    expect(app.locator('#dataset-info')).to_contain_text('Built-in names (names.txt): 32,033 documents')
+    assert app.input_value('#dataset-file') == ''  # the picker no longer names pets.txt, and can pick it again
+    expect(app.locator('#cli-command')).to_have_text('python -m microgpt --steps 5')
+
+
+def test_a_diverging_run_says_what_to_change(app):
+    settings(app, steps=40, learning_rate=10000)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(
+        re.compile(r'^Training stopped: training diverged at step \d+ \(.+\): try a lower learning rate$'),
+        timeout=60_000)
+    expect(app.locator('#restart')).to_be_hidden()  # the user's settings, not a broken runtime
+    expect(app.locator('#train')).to_be_enabled()
+
+
+def test_a_temperature_too_low_to_sample_at_is_explained_by_the_names(app):
+    settings(app, steps=3)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
+    done = app.text_content('#status')
+    settings(app, temperature='1e-320')
+    app.click('#generate')
+    expect(app.locator('#names-error')).to_have_text(re.compile(
+        r'^Could not generate names: sampling at temperature 1e-320 failed .*: try a higher temperature'))
+    expect(app.locator('#status')).to_have_text(done)  # the run's summary stays
+    expect(app.locator('#restart')).to_be_hidden()
+    settings(app, temperature='0.9')
+    app.click('#generate')
+    expect(app.locator('#samples-caption')).to_have_text('Generated now at step 3 (temperature 0.9)')
+    expect(app.locator('#names-error')).to_be_hidden()
+
+
+def test_a_missing_runtime_file_is_reported_not_waited_for(page, site_url):
+    # Pyodide itself never settles without its WebAssembly; the worker asks the server and names the missing file
+    page.route('**/pyodide.asm.wasm', lambda route: route.fulfill(status=404, body='not found'))
+    page.goto(site_url)
+    expect(page.locator('#status')).to_have_text(re.compile(
+        r'^Could not load the Python runtime: pyodide\.asm\.wasm is missing from the site \(HTTP 404\)\. '
+        r'Press “Restart Python”'), timeout=30_000)
+    page.unroute('**/pyodide.asm.wasm')
+    page.click('#restart')
+    expect(page.locator('#status')).to_have_text(READY, timeout=60_000)
+
+
+def test_keyboard_focus_follows_the_buttons(app):
+    settings(app, steps=2000)
+    app.focus('#train')
+    app.keyboard.press('Enter')  # Train disables itself: focus moves on instead of falling to the page
+    expect(app.locator('#pause')).to_be_focused()
+    app.keyboard.press('Tab')
+    expect(app.locator('#stop')).to_be_focused()
+    app.keyboard.press('Enter')
+    expect(app.locator('#status')).to_have_text(re.compile(r'^Stopped at step \d+ of 2000\.$'), timeout=30_000)
+    expect(app.locator('#train')).to_be_focused()

@@ -66,6 +66,7 @@ def test_the_hash_holds_only_the_changes_and_reads_back():
     assert js(f"toHash({json.dumps(DEFAULTS)})") == ''
     assert js("fromHash('#steps=50&learning-rate=0.02&bogus=1')") == texts
     assert js("fromHash('#steps=' + 'x'.repeat(100))")['steps'] == 'x' * 40  # kept to be shown as invalid, bounded
+    assert js("fromHash('#samples')") == DEFAULTS  # a link to the names list, not a blank --samples
 
 
 @pytest.mark.parametrize('name, expected', [

@@ -5,6 +5,9 @@ import uPlot from './vendor/uplot/uPlot.esm.js';
 
 const SMOOTHING = 0.95; // weight of the past in the moving average, as TensorBoard's smoothing slider
 
+/** Distances between the step axis's ticks: whole steps only (1, 2, 5, 10, 20, 50, ...), never 2.5. */
+const STEP_INCREMENTS = Array.from({ length: 21 }, (_, i) => [1, 2, 5][i % 3] * 10 ** Math.floor(i / 3));
+
 export class LossChart {
   /** @param {HTMLElement} container */
   constructor(container) {
@@ -27,7 +30,7 @@ export class LossChart {
     return {
       ...this.size(),
       scales: { x: { time: false } },
-      axes: [{ label: 'step' }, { label: 'loss' }],
+      axes: [{ label: 'step', incrs: STEP_INCREMENTS }, { label: 'loss' }],
       legend: { live: true },
       series: [
         { label: 'step' },
@@ -40,7 +43,11 @@ export class LossChart {
   reset() {
     this.steps.length = this.raw.length = this.smooth.length = 0;
     this.average = 0;
-    this.redraw();
+    // uPlot keeps the last scales when its data empties: a new plot shows no trace of the old run's axes
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.plot.destroy();
+    this.plot = new uPlot(this.options(), [this.steps, this.raw, this.smooth], this.container);
   }
 
   /** @param {number} firstStep the step of losses[0] @param {ArrayLike<number>} losses */

@@ -16,7 +16,7 @@ const ui = {
   datasetBuiltin: $('dataset-builtin'), datasetError: $('dataset-error'),
   // `#samples` is both the --samples field (made below) and this list, as the page's contract names them
   samples: document.querySelector('ol#samples'),
-  samplesCaption: $('samples-caption'),
+  samplesCaption: $('samples-caption'), namesError: $('names-error'), controls: $('controls'),
 };
 
 /**
@@ -32,12 +32,25 @@ const state = {
   runs: 0, // runs started so far: the next run's id
   hasWeights: false,
   lossCount: 0,
-  offerRestart: false, // after a Python error: the runtime may be unusable, so offer a fresh one
+  offerRestart: false, // after an internal error: the runtime may be unusable, so offer a fresh one
   statusAt: 0, // when the status text last changed (performance.now())
+  requested: null, // 'pause', 'resume' or 'stop' sent and not yet done: a slow step may take seconds to end
+  keepNamesUntil: 0, // names generated during training stay this long before previews replace them
 };
 
 /** The status is a live region, read out by screen readers at each change: while training it changes once a second. */
 const STATUS_EVERY_MS = 1000;
+
+/** How long names from "Generate now" stay during training before a preview replaces them (previews come ~1/s). */
+const GENERATED_KEEP_MS = 5000;
+
+// main.js runs: the hint for a page opened as a file (where module scripts cannot load) is not needed
+$('load-hint').remove();
+
+// the sticky controls must not hide what keyboard focus scrolls to: scrolling keeps clear of their height
+new ResizeObserver(() => {
+  document.documentElement.style.setProperty('--controls-height', `${ui.controls.offsetHeight}px`);
+}).observe(ui.controls);
 
 const chart = new LossChart($('loss-chart'));
 let worker = startWorker();
@@ -135,6 +148,7 @@ function showDatasetError(message) {
   ui.datasetError.textContent = `${message} The dataset in use is unchanged.`;
   ui.datasetError.hidden = false;
   ui.datasetFile.value = '';
+  render();
 }
 
 // ---- buttons ----
@@ -146,8 +160,19 @@ ui.train.addEventListener('click', () => {
   setPhase('training');
   send({ type: 'train', config: state.config, run: state.run.id });
 });
-ui.pause.addEventListener('click', () => send({ type: state.phase === 'paused' ? 'resume' : 'pause' }));
-ui.stop.addEventListener('click', () => send({ type: 'stop' }));
+ui.pause.addEventListener('click', () => request(state.phase === 'paused' ? 'resume' : 'pause'));
+ui.stop.addEventListener('click', () => request('stop'));
+
+/** Pause, resume or stop: acted on between two steps, which for a large model can be seconds away. */
+function request(type) {
+  // the buttons stay enabled (keyboard focus stays on them): a repeat waits, a stop overrides a pending pause
+  if (state.requested === type || state.requested === 'stop') return;
+  state.requested = type;
+  send({ type });
+  if (type === 'resume') return render();
+  setPhase(state.phase, `${type === 'pause' ? 'Pausing' : 'Stopping'} after the current step…`);
+}
+
 ui.reset.addEventListener('click', () => {
   if (state.phase === 'training' || state.phase === 'paused') send({ type: 'stop' });
   clearRun();
@@ -161,11 +186,12 @@ function clearRun() {
   state.run = null;
   state.lossCount = 0;
   state.hasWeights = false;
+  state.requested = null;
 }
 
 ui.generate.addEventListener('click', () => {
   // the form's count and temperature, which may differ from the run's: an invalid form disables this button
-  send({ type: 'generate', count: state.config.samples, temperature: state.config.temperature });
+  send({ type: 'generate', run: state.run.id, count: state.config.samples, temperature: state.config.temperature });
 });
 ui.download.addEventListener('click', () => send({ type: 'losses-csv' }));
 ui.restart.addEventListener('click', () => {
@@ -211,6 +237,7 @@ function onReply(message) {
         setPhase('ready');
       }
       ui.datasetBuiltin.hidden = state.dataset.name === null;
+      if (state.dataset.name === null) ui.datasetFile.value = ''; // so picking the same file again is a change
       onSettingsChanged(); // the CLI command names the file; the parameter count depends on the vocabulary
       break;
     case 'described':
@@ -230,26 +257,35 @@ function onReply(message) {
       state.lossCount = message.step;
       // machine-readable progress, for scripts and benchmarks that drive the page
       Object.assign(ui.status.dataset, { step: message.step, seconds: message.seconds, wasmBytes: message.wasmBytes });
-      if (state.phase === 'training' && performance.now() - state.statusAt >= STATUS_EVERY_MS) setPhase('training');
+      const due = performance.now() - state.statusAt >= STATUS_EVERY_MS;
+      if (state.phase === 'training' && !state.requested && due) setPhase('training');
       else if (first) render(); // the losses can be downloaded now
       break;
     }
     case 'preview':
+      if (performance.now() < state.keepNamesUntil) break; // the user's generated names are still being read
       showNames(message.names, `Preview at step ${message.step} (temperature ${state.run.config.temperature})`);
       break;
-    case 'generated':
-      showNames(message.names, `Generated now at step ${state.run ? state.run.step : 0}`);
+    case 'generated': {
+      const { temperature } = state.config ?? state.run.config;
+      showNames(message.names, `Generated now at step ${state.run.step} (temperature ${temperature})`);
+      if (state.phase === 'training') state.keepNamesUntil = performance.now() + GENERATED_KEEP_MS;
       break;
+    }
     case 'paused':
+      state.requested = null;
       setPhase('paused', `Paused at step ${message.step} of ${state.run.steps}.`);
       break;
     case 'resumed':
+      state.requested = null;
       setPhase('training');
       break;
     case 'stopped':
+      state.requested = null;
       setPhase('stopped', `Stopped at step ${message.step} of ${state.run.steps}.`);
       break;
     case 'done': {
+      state.requested = null;
       const { steps, config } = state.run;
       state.run.seconds = message.seconds;
       showNames(message.names, `Final samples after ${steps} steps (temperature ${config.temperature})`);
@@ -265,23 +301,32 @@ function onReply(message) {
   }
 }
 
-function onWorkerError({ context, message }) {
+/** @param {import('./protocol.js').WorkerError} error */
+function onWorkerError({ context, message, cause }) {
   if (context === 'load') return crash(`Could not load the Python runtime: ${message}`);
+  if (cause === 'fatal') return crash(`Python stopped working: ${message}`);
+  if (cause === 'internal') state.offerRestart = true; // a bug, not the user's input: the runtime may be unusable
   if (context === 'dataset') {
     const name = state.pending?.name ?? 'names.txt';
     state.pending = null;
     return showDatasetError(`${name}: ${message}.`);
   }
-  if (context === 'describe') return;
-  state.offerRestart = true;
-  if (context === 'train' || context === 'resume') {
-    return setPhase(state.hasWeights ? 'stopped' : 'ready', `Training failed: ${message}`);
+  if (context === 'describe') return render(); // the form's own checks show what is wrong with the settings
+  if (context === 'generate') {
+    ui.namesError.textContent = `Could not generate names: ${message}`;
+    ui.namesError.hidden = false;
+    return render();
   }
-  ui.status.textContent = `Error (${context}): ${message}`;
-  render();
+  state.requested = null;
+  if (context === 'train' || context === 'resume') {
+    const what = cause === 'input' ? 'Training stopped' : 'Training failed'; // diverged, or a bug
+    return setPhase(state.hasWeights ? 'stopped' : 'ready', `${what}: ${message}`);
+  }
+  setPhase(state.phase, `Error (${context}): ${message}`);
 }
 
 function crash(message) {
+  state.requested = null;
   setPhase('crashed', `${message}. Press “Restart Python” to try again; your settings and dataset are kept.`);
 }
 
@@ -308,6 +353,7 @@ function render() {
   const { phase } = state;
   const active = phase === 'training' || phase === 'paused';
   const live = phase !== 'loading' && phase !== 'crashed';
+  const focused = document.activeElement;
   ui.train.disabled = !(live && !active && state.config && state.dataset.info && !state.pending);
   ui.pause.disabled = !active;
   ui.pause.textContent = phase === 'paused' ? 'Resume' : 'Pause';
@@ -318,22 +364,37 @@ function render() {
   ui.restart.hidden = !(phase === 'crashed' || state.offerRestart);
   ui.datasetFile.disabled = !live || active || Boolean(state.pending);
   ui.datasetBuiltin.disabled = !live || active || Boolean(state.pending);
-  const info = state.dataset.info;
-  if (info) {
-    const params = info.numParams === undefined ? '' : `, ${info.numParams.toLocaleString('en')} parameters`;
-    const name = state.dataset.name === null ? 'Built-in names (names.txt)' : state.dataset.name;
-    ui.datasetInfo.textContent = `${name}: ${info.documents.toLocaleString('en')} documents, vocabulary of ${info.vocabSize}${params}.`;
+  // a button that has just disabled itself (Train, Stop) would drop keyboard focus to the page: pass it on
+  if (focused instanceof HTMLButtonElement && focused.disabled) {
+    [ui.pause, ui.stop, ui.train, ui.generate].find((button) => !button.disabled)?.focus();
   }
+  const info = state.dataset.info;
+  if (state.pending && live) {
+    ui.datasetInfo.textContent = `Reading ${state.pending.name ?? 'the built-in names'}…`;
+  } else if (info) {
+    // the parameter count of the settings in the form, while they are valid
+    const params = info.numParams === undefined || !state.config ? '' : `, ${count(info.numParams, 'parameter')}`;
+    const name = state.dataset.name === null ? 'Built-in names (names.txt)' : state.dataset.name;
+    ui.datasetInfo.textContent = `${name}: ${count(info.documents, 'document')}, ` +
+      `vocabulary of ${info.vocabSize.toLocaleString('en')}${params}.`;
+  }
+}
+
+function count(n, noun) {
+  return `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function clearNames(caption) {
   ui.samples.replaceChildren();
   ui.samplesCaption.textContent = caption;
+  ui.namesError.hidden = true;
+  state.keepNamesUntil = 0;
 }
 
 /** @param {import('./protocol.js').Name[]} names */
 function showNames(names, caption) {
   ui.samplesCaption.textContent = caption;
+  ui.namesError.hidden = true;
   ui.samples.replaceChildren(...names.map(({ text, known }) => {
     const item = document.createElement('li');
     item.className = `name ${known ? 'known' : 'new'}`;

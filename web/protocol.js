@@ -19,7 +19,8 @@
  * @typedef {{type: 'train', config: Config, run: number}} TrainRequest  a new run on the current dataset, with the
  *          page's id for it: the worker tags every reply about the run with it, so the page can drop stale ones
  * @typedef {{type: 'pause'} | {type: 'resume'} | {type: 'stop'}} ControlRequest
- * @typedef {{type: 'generate', count: number, temperature: number}} GenerateRequest  names from the current weights
+ * @typedef {{type: 'generate', run: number, count: number, temperature: number}} GenerateRequest  names from the
+ *          current weights, those of the page's run `run`
  * @typedef {{type: 'losses-csv'}} LossesCsvRequest
  * @typedef {DatasetRequest | DescribeRequest | TrainRequest | ControlRequest | GenerateRequest | LossesCsvRequest} Request
  */
@@ -37,10 +38,13 @@
  * @typedef {{type: 'paused' | 'resumed' | 'stopped', run: number, step: number}} Control
  * @typedef {{type: 'done', run: number, step: number, seconds: number, names: Name[]}} Done  `names`: the reference's
  *          final samples
- * @typedef {{type: 'generated', names: Name[]}} Generated
+ * @typedef {{type: 'generated', run: number, names: Name[]}} Generated
  * @typedef {{type: 'losses-csv', csv: string}} LossesCsv
- * @typedef {{type: 'error', context: string, message: string}} WorkerError
- *          context: what failed ('load', 'dataset', 'train', 'generate', ...); the page keeps working
+ * @typedef {{type: 'error', context: string, message: string, cause: 'input' | 'internal' | 'fatal', run?: number}}
+ *          WorkerError  context: the request that failed ('load', 'dataset', 'train', 'generate', ...); cause:
+ *          'input', the user's data or settings (the message says what to change); 'internal', a bug (the runtime
+ *          may be unusable: the page offers a fresh one); 'fatal', the runtime is gone (only a fresh one helps).
+ *          `run`: the run it is about, if any
  * @typedef {Ready | DatasetInfo | Described | Started | Progress | Preview | Control | Done | Generated | LossesCsv
  *           | WorkerError} Reply
  */

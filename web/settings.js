@@ -85,9 +85,13 @@ export function toHash(texts) {
   return query ? `#${query}` : '';
 }
 
-/** The field texts a URL hash holds, over the defaults; unknown keys are ignored, bad values kept to be shown. */
+/**
+ * The field texts a URL hash holds, over the defaults; unknown keys are ignored, bad values kept to be shown.
+ * A hash without `=` is a link to a part of the page (`#samples`, the names), not settings.
+ */
 export function fromHash(hash) {
   const texts = Object.fromEntries(FIELDS.map((f) => [f.key, String(f.default)]));
+  if (!hash.includes('=')) return texts;
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   for (const f of FIELDS) {
     if (params.has(fieldId(f))) texts[f.key] = params.get(fieldId(f)).slice(0, 40);

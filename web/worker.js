@@ -16,7 +16,7 @@ const fresh = (url) => fetch(url, { cache: 'no-cache' }).then((r) => {
 });
 const lockFileContents = fresh(lockFileURL);
 const sessionSource = fresh(new URL('session.py', import.meta.url));
-const runtime = boot();
+const runtime = Promise.race([boot(), missingFiles()]);
 let run = null; // the page's id of the run that can still train (null once it is done or stopped)
 let running = false; // that run is training, not paused
 let loop = 0; // the id of the one training loop allowed to go on: a newer one (train, resume) ends older ones
@@ -31,6 +31,23 @@ async function boot() {
   const python = pyodide.runPython('import sys; sys.version.split()[0]');
   post({ type: 'ready', seconds: (performance.now() - started) / 1000, python });
   return { pyodide, session };
+}
+
+/**
+ * Pyodide's load never settles when its WebAssembly, its standard library or a package cannot be fetched: it only
+ * logs a warning. So if it is not ready within a few seconds, ask the server whether those files are there; a
+ * missing one fails the load with its name. Otherwise (a slow connection) this never settles either.
+ */
+async function missingFiles() {
+  await new Promise((resolve) => setTimeout(resolve, 3000)); // the load takes ~1 s here: nothing to check then
+  const { packages } = JSON.parse(await lockFileContents);
+  const files = ['pyodide.asm.wasm', 'python_stdlib.zip', packages.microgpt.file_name];
+  for (const file of files) {
+    const response = await fetch(new URL(file, indexURL), { method: 'HEAD', cache: 'no-store' });
+    const noHead = response.status === 405 || response.status === 501; // a server without HEAD: cannot tell
+    if (!response.ok && !noHead) throw new Error(`${file.split('/').pop()} is missing from the site (HTTP ${response.status})`);
+  }
+  return new Promise(() => {});
 }
 
 /**
@@ -128,7 +145,7 @@ async function handle(message) {
       run = null;
       break;
     case 'generate':
-      post({ type: 'generated', names: await call('generate', message.count, message.temperature) });
+      post({ type: 'generated', run: message.run, names: await call('generate', message.count, message.temperature) });
       break;
     case 'losses-csv':
       post({ type: 'losses-csv', csv: await call('losses_csv') });
@@ -144,24 +161,36 @@ self.onmessage = async (event) => {
   try {
     await handle(message);
   } catch (error) {
-    if (message.type === 'train' || message.type === 'resume') {
+    // the run the failure is about: the page drops replies about a run it has replaced
+    const about = { train: message.run, resume: run, generate: message.run }[message.type];
+    if ((message.type === 'train' || message.type === 'resume') && about === run) { // that run can train no more
       running = false;
       run = null;
     }
-    post({ type: 'error', context: message.type, message: describe(error) });
+    post({ type: 'error', context: message.type, message: describe(error), cause: cause(error),
+      ...(about != null && { run: about }) });
   }
 };
 
+/** Python's exceptions for bad input: microgpt raises them with a message that says what to change. */
+const INPUT_ERRORS = ['ValueError', 'DatasetError', 'FloatingPointError'];
+
+/** @returns {'input' | 'internal' | 'fatal'} see protocol.js */
+function cause(error) {
+  // after a fatal error (a stack overflow in WebAssembly, say) Pyodide refuses every call with this message
+  if (error?.pyodide_fatal_error || /fatally failed/.test(String(error?.message))) return 'fatal';
+  return INPUT_ERRORS.includes(error?.type) ? 'input' : 'internal';
+}
+
 /**
- * The useful part of an error. A Python exception's is its traceback's last line; for bad input (a ValueError,
- * such as microgpt's DatasetError) only the message, which says what was wrong and what to do.
+ * The useful part of an error. A Python exception's is its traceback's last line; for bad input only the message,
+ * which says what was wrong and what to do.
  */
 function describe(error) {
   const text = String(error?.message ?? error).trim();
   if (!error?.type) return text;
   const last = text.split('\n').filter(Boolean).pop();
-  const badInput = ['ValueError', 'DatasetError', 'FloatingPointError'].includes(error.type);
-  return badInput ? last.replace(/^[\w.]+: /, '') : last;
+  return INPUT_ERRORS.includes(error.type) ? last.replace(/^[\w.]+: /, '') : last;
 }
 
-runtime.catch((error) => post({ type: 'error', context: 'load', message: describe(error) }));
+runtime.catch((error) => post({ type: 'error', context: 'load', message: describe(error), cause: 'fatal' }));
