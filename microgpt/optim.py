@@ -1,8 +1,8 @@
 """Adam, the blessed optimizer, and its buffers.
 
 The update is the reference's, term for term, its powers computed by `microgpt.libm` (glibc's rounding everywhere).
-The bias corrections depend only on the step, so they are computed
-once per step instead of once per parameter: the same floating-point operations on the same operands, fewer of them.
+The bias corrections depend only on the step, so they are computed once per step instead of once per parameter: the
+same floating-point operations on the same operands, fewer of them.
 """
 
 from . import libm

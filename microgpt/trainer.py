@@ -6,7 +6,7 @@ may stop, look, save and resume between steps. After the last step, `final_sampl
 prints, from the same generator. `preview()` draws names at any time from a generator of its own, so looking at the
 model while it learns changes neither its training nor its final names.
 
-Speed: a step builds a graph of a few thousand nodes (~4,000 for the default model; `autograd.dot` makes each
+Speed: a step builds a graph of a few thousand nodes (~3,800 for the default model; `autograd.dot` makes each
 weighted sum one node). The graph has no reference cycles (see `autograd`), so reference counting frees it, and
 CPython's cyclic garbage collector, triggered every few hundred or thousand allocations, only spends time
 scanning it in vain. The collector is paused while a step or a sample runs and restored afterwards: the same

@@ -13,7 +13,7 @@ from microgpt.model import num_params
 
 class Session:
     def __init__(self):
-        self.docs, self.known = None, set()
+        self.docs, self.known, self.vocab_size = None, set(), 0
         self.trainer, self.losses = None, []
         self.seconds = 0.0  # training time of the current run, not counting pauses
 
@@ -21,12 +21,11 @@ class Session:
         """Parse a dataset (UTF-8 bytes, or None for the built-in names); a bad one raises and the current one stays."""
         docs = microgpt.documents(microgpt.builtin_names() if data is None else data)
         self.docs, self.known = docs, set(docs)
-        vocab_size = microgpt.Tokenizer.from_documents(docs).vocab_size
-        return {'name': name, 'documents': len(docs), 'vocabSize': vocab_size}
+        self.vocab_size = microgpt.Tokenizer.from_documents(docs).vocab_size
+        return {'name': name, 'documents': len(docs), 'vocabSize': self.vocab_size}
 
     def num_params(self, config):
-        vocab_size = microgpt.Tokenizer.from_documents(self.docs).vocab_size
-        return num_params(microgpt.Config.from_dict(config), vocab_size)
+        return num_params(microgpt.Config.from_dict(config), self.vocab_size)
 
     def start(self, config):
         self.trainer = microgpt.Trainer(microgpt.Config.from_dict(config), self.docs)

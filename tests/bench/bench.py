@@ -5,7 +5,8 @@
 build.py builds the site, then runs this with the project's .venv, passing the machine's default `python3` as
 --default-python. Everything is measured in one run, on one machine, so the ratios compare like with like. Steps/s
 always time the training steps alone (no start-up, no sampling): inside Python for the core, and for the original
-script as the difference between a run of N steps and a run of 0 steps. Writes bench.json and bench.md (a Markdown
+script as the difference between a run of N steps and a run of 0 steps. The speeds are the medians of rounds in
+which every program runs once in turn, so a noisy spell slows them alike. Writes bench.json and bench.md (a Markdown
 table) in the project's root (or --out), and prints the table and the budget.
 """
 
@@ -24,8 +25,9 @@ from playwright.sync_api import expect, sync_playwright
 
 TESTS = Path(__file__).resolve().parent.parent
 ROOT = TESTS.parent
-sys.path.insert(0, str(TESTS))
+sys.path[:0] = [str(TESTS), str(Path(__file__).resolve().parent)]
 from browser import SITE, launch_args, serve_site  # noqa: E402
+from cli_vs_original import original_with_steps  # noqa: E402
 
 NATIVE = """
 import json, sys, time
@@ -95,13 +97,11 @@ def pyodide_node(steps):
 def original(path, python, steps):
     """The original script's steps/s: (time of N steps - time of 0 steps), both whole runs, in a scratch dir."""
     source = path.read_text()
-    if len(re.findall(r'^num_steps = \d+', source, flags=re.M)) != 1:
-        sys.exit(f"{path}: cannot find `num_steps = ...`")
     times = {}
     with tempfile.TemporaryDirectory() as scratch:
         (Path(scratch) / 'input.txt').write_bytes((ROOT / 'microgpt' / 'names.txt').read_bytes())
         for n in (0, steps):
-            (Path(scratch) / 'original.py').write_text(re.sub(r'^num_steps = \d+', f'num_steps = {n}', source, flags=re.M))
+            (Path(scratch) / 'original.py').write_text(original_with_steps(source, n))
             start = time.perf_counter()
             subprocess.run([python, 'original.py'], cwd=scratch, capture_output=True, check=True)
             times[n] = time.perf_counter() - start
@@ -193,6 +193,12 @@ def bare_worker(browser, url, steps):
     return {'steps_per_second': steps / seconds}
 
 
+def median_of(runs):
+    """One program's repeated runs: the median steps/s, each run's kept beside it."""
+    speeds = [run['steps_per_second'] for run in runs]
+    return {**runs[0], 'steps_per_second': statistics.median(speeds), 'runs': speeds}
+
+
 def budget(r):
     """The targets of this machine's budget: (what, measured, target, holds)."""
     lines = [
@@ -224,7 +230,8 @@ def series(run, kind, unit, spec='.0f'):
 
 def table(r):
     steps = r['steps']
-    rows = [f"| measurement ({steps} steps, default settings) | steps/s | vs the page |", "|---|---|---|"]
+    rows = [f"| measurement ({steps} steps, default settings) | steps/s (median of {r['rounds']}) | vs the page |",
+            "|---|---|---|"]
     page = r['page']['steps_per_second']
     speeds = [('original microgpt.py, ' + r['default_python']['python'], r.get('original')),
               (f"microgpt, CPython {r['default_python']['python']} (default python3)", r['default_python']),
@@ -266,31 +273,35 @@ def sane(r):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--quick', action='store_true', help="a few steps and repeats: checks the benchmark still works")
+    p.add_argument('--quick', action='store_true', help="a few steps, one round: checks the benchmark still works")
     p.add_argument('--steps', type=int, default=200)
     p.add_argument('--original', type=Path, help="the original single-file microgpt.py, for the headline ratio")
     p.add_argument('--default-python', default='python3', help="the machine's default python3")
     p.add_argument('--out', type=Path, default=ROOT, help="where to write bench.json and bench.md")
     args = p.parse_args()
-    steps, repeat, memory_steps, memory_at = (10, 2, 40, (10, 20)) if args.quick else (args.steps, 5, 1000, (100, 500))
+    steps, rounds, repeat, memory_steps, memory_at = \
+        (10, 1, 2, 40, (10, 20)) if args.quick else (args.steps, 3, 5, 1000, (100, 500))
 
-    r = {'steps': steps, 'memory_steps': memory_steps, 'quick': args.quick}
+    r = {'steps': steps, 'rounds': rounds, 'memory_steps': memory_steps, 'quick': args.quick}
     log = lambda what: print(f"bench: {what}", file=sys.stderr, flush=True)
-    log(f"native CPython ({args.default_python}), {steps} steps")
-    r['default_python'] = native(args.default_python, steps)
-    log(f"native CPython ({sys.executable}), {steps} steps")
-    r['venv_python'] = native(sys.executable, steps)
-    log(f"Pyodide under Node, {steps} steps")
-    r['pyodide_node'] = pyodide_node(steps)
-    if args.original:
-        log(f"the original script, 0 and {steps} steps")
-        r['original'] = original(args.original, args.default_python, steps)
     with serve_site() as url, sync_playwright() as pw:
         browser = pw.chromium.launch(**launch_args({'args': ['--enable-precise-memory-info', '--js-flags=--expose-gc']}))
-        log(f"the bare worker, {steps} steps")
-        r['worker'] = bare_worker(browser, url, steps)
-        log(f"the page, {steps} steps")
-        r['page'] = page_run(browser, url, steps, memory_at=())
+        programs = {
+            'default_python': (f"native CPython ({args.default_python})", lambda: native(args.default_python, steps)),
+            'venv_python': (f"native CPython ({sys.executable})", lambda: native(sys.executable, steps)),
+            'pyodide_node': ("Pyodide under Node", lambda: pyodide_node(steps)),
+            'worker': ("the bare worker", lambda: bare_worker(browser, url, steps)),
+            'page': ("the page", lambda: page_run(browser, url, steps, memory_at=())),
+        }
+        if args.original:
+            programs['original'] = ("the original script (0 and N steps)",
+                                    lambda: original(args.original, args.default_python, steps))
+        runs = {key: [] for key in programs}
+        for i in range(rounds):
+            for key, (what, run) in programs.items():
+                log(f"round {i + 1} of {rounds}: {what}, {steps} steps")
+                runs[key].append(run())
+        r.update({key: median_of(results) for key, results in runs.items()})
         log(f"the page, {memory_steps} steps, for memory and responsiveness")
         r['page_long'] = page_run(browser, url, memory_steps, memory_at)
         log(f"load, cold and warm, {repeat} times each")
