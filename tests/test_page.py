@@ -313,3 +313,19 @@ def test_keyboard_focus_follows_the_buttons(app):
     app.keyboard.press('Enter')
     expect(app.locator('#status')).to_have_text(re.compile(r'^Stopped at step \d+ of 2000\.$'), timeout=30_000)
     expect(app.locator('#train')).to_be_focused()
+
+
+def test_a_dataset_of_thousands_of_characters_trains(app):
+    # 3,000 distinct characters: the output layer's bound applies, and the graph once overflowed the worker's stack
+    data = '\n'.join(''.join(chr(0x4e00 + (7 * i + 13 * j) % 3000) for j in range(5)) for i in range(1200)).encode()
+    app.set_input_files('#dataset-file', files=[{'name': 'hanzi.txt', 'mimeType': 'text/plain', 'buffer': data}])
+    expect(app.locator('#dataset-info')).to_contain_text('hanzi.txt: 1,200 documents, vocabulary of 3,001')
+    settings(app, n_embd=32, block_size=64, steps=3, samples=3)
+    expect(app.locator('#block-size-error')).to_contain_text('vocabulary (3,001) × embedding size × block size')
+    expect(app.locator('#train')).to_be_disabled()
+    settings(app, n_embd=16, block_size=16)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(DONE, timeout=120_000)
+    losses, samples = native(Config(steps=3, samples=3), documents(data))
+    assert_same_floats(download_losses(app), losses)
+    assert names(app) == samples

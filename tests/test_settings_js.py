@@ -54,6 +54,15 @@ def test_parse(changes, errors):
     assert (result['config'] is None) == bool(errors)
 
 
+def test_the_output_layer_is_bounded_by_the_datasets_vocabulary():
+    chinese = {**DEFAULTS, 'n_embd': '32', 'block_size': '64'}
+    assert js(f"parse({json.dumps(chinese)}, 3001).errors") == {'block_size': (
+        'Too large for a browser tab with this dataset: vocabulary (3,001) × embedding size × block size is 6,146,048; '
+        'the limit is 4,194,304.')}
+    assert js(f"parse({json.dumps(chinese)}, 27).errors") == {}
+    assert js(f"parse({json.dumps({**chinese, 'block_size': '43'})}, 3001).errors") == {}  # 4,129,376: allowed
+
+
 def test_parse_gives_numbers():
     config = js(f"parse({json.dumps({**DEFAULTS, 'steps': '50', 'temperature': '1'})}).config")
     assert config == {'steps': 50, 'seed': 42, 'learning_rate': 0.01, 'temperature': 1, 'samples': 20, 'n_layer': 1,

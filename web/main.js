@@ -97,7 +97,7 @@ function formTexts() {
 
 function onSettingsChanged() {
   const texts = formTexts();
-  const { config, errors } = parse(texts);
+  const { config, errors } = parse(texts, state.dataset.info?.vocabSize);
   for (const f of FIELDS) {
     const { input, error } = inputs[f.key];
     error.textContent = errors[f.key] || '';

@@ -25,16 +25,20 @@ export const fieldId = (field) => field.flag.slice(2);
  * graph grows with layers x embedding size^2 x block size (the weighted sums) and with layers x heads x block size^2
  * (attention). Measured natively at the bounds: 460 MB for 32 wide with a block of 256, 290 to 320 MB with 16 or
  * 32 heads or 8 layers, 130 MB for 128 wide with a block of 16. The defaults use 4,096 and 1,024.
+ * The output layer adds vocabulary x embedding size x block size (the dataset's characters, thousands for Chinese
+ * text): 310 MB measured for 3,001 x 16 x 64 = 3.1 million. The built-in names use 6,912.
  */
 export const MAX_MODEL_SIZE = 2 ** 18;
 export const MAX_ATTENTION_SIZE = 2 ** 18;
+export const MAX_OUTPUT_SIZE = 2 ** 22;
 
 /**
  * Parse the texts of the form into a config, with a message per invalid field.
  * @param {Record<string, string>} texts by field key
+ * @param {number} [vocabSize] the dataset's vocabulary, for the output layer's bound (0: not known yet)
  * @returns {{config: Config | null, errors: Record<string, string>}}
  */
-export function parse(texts) {
+export function parse(texts, vocabSize = 0) {
   const values = {};
   const errors = {};
   for (const f of FIELDS) {
@@ -62,6 +66,11 @@ export function parse(texts) {
   if (!errors.block_size && attention > MAX_ATTENTION_SIZE) {
     errors.block_size = `Too large for a browser tab: layers × heads × block size² is ${attention.toLocaleString('en')}; ` +
       `the limit is ${MAX_ATTENTION_SIZE.toLocaleString('en')}.`;
+  }
+  const output = vocabSize * values.n_embd * values.block_size;
+  if (!errors.block_size && !errors.n_embd && output > MAX_OUTPUT_SIZE) {
+    errors.block_size = `Too large for a browser tab with this dataset: vocabulary (${vocabSize.toLocaleString('en')}) ` +
+      `× embedding size × block size is ${output.toLocaleString('en')}; the limit is ${MAX_OUTPUT_SIZE.toLocaleString('en')}.`;
   }
   return { config: Object.keys(errors).length ? null : /** @type {Config} */ (values), errors };
 }
