@@ -7,10 +7,13 @@
     print(trainer.final_samples())
 """
 
-from .checkpoint import load, save
+__version__ = '0.2.0'  # before the imports: every checkpoint file records the version that wrote it
+
+from .checkpoint import CheckpointError
 from .config import Config
 from .data import DatasetError, Tokenizer, builtin_names, documents
+from .state import load, save
 from .trainer import Trainer
 
-__version__ = '0.1.0'
-__all__ = ['Config', 'DatasetError', 'Tokenizer', 'Trainer', 'builtin_names', 'documents', 'load', 'save']
+__all__ = ['CheckpointError', 'Config', 'DatasetError', 'Tokenizer', 'Trainer', 'builtin_names', 'documents', 'load',
+           'save']

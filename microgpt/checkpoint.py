@@ -1,116 +1,252 @@
-"""A trainer's whole state as a plain JSON-able dict, and back.
+"""The checkpoint file (`*.microgpt.json`): a run saved between two steps, to continue in a terminal or a browser tab.
 
-The state holds what the next step and the final samples depend on: the config, the vocabulary, the parameters, Adam's
-moments, the step, and both random generators. Floats survive JSON exactly (Python writes the shortest repr that
-reads back to the same double), so a run saved at step 50 and resumed in a fresh process continues bit for bit.
-The documents are not in the state, only a digest of them: resuming needs the same dataset, and says so when the
-dataset given is another one. A state is untrusted input: everything is checked before anything is used.
+One JSON object: what it is (`format`, `version`), who wrote it (`microgpt`, `python`), the dataset it was trained on
+(its name and a digest, never its documents), every step's loss so far, and the trainer's state (`microgpt.state`).
+The command line and the page write and read the same bytes, so a run started in one continues in the other, bit for
+bit. A file is untrusted input: `loads()` checks everything that can be checked before a model is built (the size of
+the file first, then its JSON, then every field, the model's size within `microgpt.limits`), and says what is wrong
+in one sentence; `restore()` then builds the trainer on the documents given, if they are the ones it was trained on.
 """
 
 import hashlib
+import json
 import math
+import os
+import platform
+import re
 import sys
 
-from .config import Config
-from .model import param_shapes
-from .trainer import Trainer
+from . import __version__, limits, state
+from .config import brief
 
-FORMAT = 'microgpt-state'
+FORMAT = 'microgpt-checkpoint'
 VERSION = 1
+FIELDS = ('format', 'version', 'microgpt', 'python', 'dataset', 'losses', 'state')
+SUFFIX = '.microgpt.json'
+
+# The largest file the limits allow, with room to spare: MAX_PARAMS (2^20) parameters, each written with its two Adam
+# moments, and MAX_STEPS losses. A float is at most 24 characters ('-2.2250738585072014e-308') plus a comma; with
+# n_embd = 1 every parameter is a row of its own (2 more bytes); the vocabulary is then at most 524,281 characters of
+# at most 15 bytes ('"\ud83d\ude00",'). 2^20 x (27 + 25 + 25) + 10^6 x 25 + 524,281 x 15 = 113.6 MB < 128 MiB.
+MAX_BYTES = 128 * 1024 * 1024
+_MAX_DIGITS = 40  # no field holds a longer integer (an rng word has 10 digits); int() of 5,000 digits is refused
 
 
-def save(trainer):
-    return {
+class CheckpointError(ValueError):
+    """A file that is not a checkpoint this microgpt can continue; the message says what is wrong and what to do."""
+
+
+class DatasetMismatch(CheckpointError):
+    """The documents given are not the checkpoint's dataset; `expected` is its `dataset` dict (name, size, digest)."""
+
+    def __init__(self, expected):
+        self.expected = expected
+        if expected['builtin']:
+            message = f"this checkpoint was trained on the built-in names ({expected['name']}): continue it on those"
+        else:
+            message = (f"this checkpoint was trained on {expected['name']} ({expected['documents']:,} documents, "
+                       f"sha256 {expected['sha256'][:8]}…): give that file")
+        super().__init__(message)
+
+
+def dataset_info(docs, name=None):
+    """What a checkpoint records of its dataset; `docs` in the file's order, as `documents()` returns them (the
+    state's own digest checks the shuffled order); `name` is the file's, None for the built-in names."""
+    return {'name': name or 'names.txt', 'builtin': name is None, 'documents': len(docs),
+            'sha256': hashlib.sha256('\n'.join(docs).encode('utf-8')).hexdigest()}
+
+
+def dumps(trainer, losses, dataset):
+    """The checkpoint file's text: the trainer's state after `losses`, one loss per step done."""
+    if len(losses) != trainer.steps_done:
+        raise ValueError(f"losses must hold one loss per step done ({trainer.steps_done}), got {len(losses)}")
+    limits.check(trainer.config, trainer.tokenizer.vocab_size)  # so that every file written can be opened
+    return json.dumps({
         'format': FORMAT,
         'version': VERSION,
-        'config': trainer.config.to_dict(),
-        'vocab': list(trainer.tokenizer.chars),
-        'docs_sha256': _digest(trainer.docs),
-        'step': trainer.steps_done,
-        'params': {name: [[p.data for p in row] for row in mat] for name, mat in trainer.model.state_dict.items()},
-        'adam_m': list(trainer.optimizer.m),
-        'adam_v': list(trainer.optimizer.v),
-        'rng': _rng_to_json(trainer.rng),
-        'preview_rng': _rng_to_json(trainer.preview_rng),
-    }
+        'microgpt': __version__,
+        'python': f"{platform.python_implementation()} {sys.version.split()[0]} ({sys.platform})",
+        'dataset': dataset,
+        'losses': list(losses),
+        'state': state.save(trainer),
+    }, separators=(',', ':'))
 
 
-def load(state, docs):
-    """A trainer that continues where the saved one stopped; `docs` must be the dataset it was trained on."""
-    if not isinstance(state, dict) or state.get('format') != FORMAT:
-        raise ValueError(f"not a microgpt state: expected a dict with format {FORMAT!r}")
-    if state.get('version') != VERSION:
-        raise ValueError(f"unsupported state version {state.get('version')!r}: this microgpt reads version {VERSION}")
-    missing = sorted({'config', 'vocab', 'docs_sha256', 'step', 'params', 'adam_m', 'adam_v', 'rng', 'preview_rng'}
-                     - set(state))
+def loads(data):
+    """The checkpoint in `data` (bytes or str), checked; CheckpointError says what is wrong with it."""
+    if len(data) > MAX_BYTES:
+        raise CheckpointError(f"the file is {len(data):,} bytes, more than any checkpoint ({MAX_BYTES:,}): "
+                              "it is not a microgpt checkpoint")
+    if not isinstance(data, str):
+        try:
+            data = bytes(data).decode('utf-8')
+        except UnicodeDecodeError as e:
+            raise CheckpointError(f"the file is not UTF-8 text (invalid byte at offset {e.start}): "
+                                  "it is not a microgpt checkpoint") from None
+    unreadable = []  # the numbers no checkpoint holds (NaN, 1e400, 5,000 digits), each replaced by an _Unreadable
+
+    def refuse(text):
+        unreadable.append(text)
+        return _Unreadable(text)
+
+    def parse_float(text):
+        x = float(text)
+        return x if math.isfinite(x) else refuse(text)
+
+    _check_nesting(data)
+    try:
+        checkpoint = json.loads(data, parse_constant=refuse, parse_float=parse_float,
+                                parse_int=lambda text: int(text) if len(text) <= _MAX_DIGITS else refuse(text))
+    except json.JSONDecodeError as e:  # its message names what was expected, never the content
+        raise CheckpointError(f"the file is not JSON ({e.msg} at line {e.lineno} column {e.colno}): "
+                              "it is not a checkpoint, or was cut short or edited") from None
+    except RecursionError:
+        raise CheckpointError("the file nests lists or objects too deeply to be a checkpoint") from None
+    if not isinstance(checkpoint, dict):
+        raise CheckpointError(f"the file holds a JSON {_kind(checkpoint)}, not an object: "
+                              "it is not a microgpt checkpoint")
+    if unreadable:
+        _refuse_unreadable(checkpoint)
+    try:
+        _check(checkpoint)
+    except CheckpointError:
+        raise
+    except ValueError as e:  # the state's own checks: the config, the limits, the parameters
+        raise CheckpointError(f"the checkpoint's state is invalid: {e}") from None
+    return checkpoint
+
+
+def restore(checkpoint, docs):
+    """(trainer, losses) continuing the run of a checkpoint from `loads()`, on `docs` in the file's order."""
+    if not isinstance(docs, list) or not all(isinstance(doc, str) for doc in docs):
+        raise ValueError("docs must be a list of strings: see microgpt.documents()")
+    expected, given = checkpoint['dataset'], dataset_info(docs)
+    if (given['documents'], given['sha256']) != (expected['documents'], expected['sha256']):
+        raise DatasetMismatch(expected)
+    return state.load(checkpoint['state'], docs), list(checkpoint['losses'])
+
+
+def file_name(config, dataset, step):
+    """A name saying what the file holds, e.g. `names-s42-1x16-step500of1000.microgpt.json`."""
+    # only letters, digits, _ and -, and no leading -: a name that reads as a flag or holds a path is no name
+    stem = re.sub(r'[^A-Za-z0-9_-]+', '-', os.path.splitext(dataset['name'])[0]).strip('-')[:40].strip('-') or 'run'
+    return f"{stem}-s{config.seed}-{config.n_layer}x{config.n_embd}-step{step}of{config.steps}{SUFFIX}"
+
+
+def write(path, text):
+    """Write `text` to `path` atomically: the old file or the new one, never a part of it, even if the power fails."""
+    directory, base = os.path.split(os.path.abspath(path))
+    temp = os.path.join(directory, f".{base}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for any new file
+    try:
+        with open(fd, 'w', encoding='utf-8') as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, path)
+    except BaseException:  # a full disk, or an interrupt: no half-written temp file left behind
+        os.unlink(temp)
+        raise
+
+
+def _check(checkpoint):
+    fmt = checkpoint.get('format')
+    if fmt == state.FORMAT:
+        raise CheckpointError("the file is a bare trainer state (microgpt.save()), not a checkpoint: write one with "
+                              "microgpt.checkpoint.dumps(), or python -m microgpt --save FILE")
+    if fmt != FORMAT:
+        raise CheckpointError(f"not a microgpt checkpoint: its format is {brief(fmt)}, not {FORMAT!r}")
+    version = checkpoint.get('version')
+    if version != VERSION:
+        newer = isinstance(version, int) and not isinstance(version, bool) and version > VERSION
+        raise CheckpointError(f"this checkpoint is format version {brief(version)}; this microgpt ({__version__}) "
+                              f"reads version {VERSION}: "
+                              + ("open it with a newer microgpt" if newer else "it was not written by microgpt"))
+    missing = [name for name in FIELDS if name not in checkpoint]
     if missing:
-        raise ValueError(f"the state lacks {', '.join(missing)}")
-    config = Config.from_dict(state['config'])
-    vocab = state['vocab']
-    if not isinstance(vocab, list) or not all(isinstance(ch, str) and len(ch) == 1 for ch in vocab):
-        raise ValueError("vocab must be a list of characters")
-    # the shapes the state claims are checked against its config before a model of that config is built; their
-    # count first, so a config claiming a million layers costs nothing before it is refused
-    params = state['params']
-    count = 3 + 6 * config.n_layer  # wte, wpe, lm_head, then six matrices per layer
-    if not isinstance(params, dict) or len(params) != count:
-        raise ValueError(f"params must be a dict of the {count} weight matrices of a {config.n_layer}-layer model")
-    shapes = param_shapes(config, len(vocab) + 1)
-    if list(params) != list(shapes):
-        raise ValueError(f"params must hold the matrices {', '.join(shapes)} in that order")
-    for name, (rows, cols) in shapes.items():
-        saved = params[name]
-        if not isinstance(saved, list) or len(saved) != rows or \
-                any(not isinstance(row, list) or len(row) != cols for row in saved):
-            raise ValueError(f"params[{name!r}] must be a {rows}x{cols} matrix")
-
-    trainer = Trainer(config, docs)
-    if vocab != trainer.tokenizer.chars or state['docs_sha256'] != _digest(trainer.docs):
-        raise ValueError("the state was saved from another dataset: load it with the documents it was trained on")
-    step = state['step']
-    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= config.steps:
-        raise ValueError(f"step must be an integer from 0 to {config.steps}, got {step!r}")
-    for name, mat in trainer.model.state_dict.items():
-        for row, saved_row in zip(mat, params[name]):
-            for p, x in zip(row, saved_row):
-                p.data = _float(x, f"params[{name!r}]")
-    n = len(trainer.model.params)
-    for key, buffer in (('adam_m', trainer.optimizer.m), ('adam_v', trainer.optimizer.v)):
-        if not isinstance(state[key], list) or len(state[key]) != n:
-            raise ValueError(f"{key} must be a list of {n} numbers")
-        buffer[:] = [_float(x, key) for x in state[key]]
-    if any(x < 0 for x in trainer.optimizer.v):
-        raise ValueError("adam_v must hold no negative numbers: it is a running mean of squares")
-    trainer.rng.setstate(_rng_from_json(state['rng'], 'rng'))
-    trainer.preview_rng.setstate(_rng_from_json(state['preview_rng'], 'preview_rng'))
-    trainer.steps_done = step
-    return trainer
+        raise CheckpointError(f"the checkpoint lacks {', '.join(missing)}: it was edited, or is not a checkpoint")
+    extra = sorted(brief(name) for name in set(checkpoint) - set(FIELDS))
+    if extra:
+        raise CheckpointError(f"the checkpoint has unknown field(s) {', '.join(extra[:5])}: it was edited, "
+                              "or written by a newer microgpt")
+    for name in ('microgpt', 'python'):
+        if not _short_text(checkpoint[name]):
+            raise CheckpointError(f"{name} must be a short line of text, got {brief(checkpoint[name])}")
+    _check_dataset(checkpoint['dataset'])
+    state.check(checkpoint['state'])
+    losses, step = checkpoint['losses'], checkpoint['state']['step']
+    if not isinstance(losses, list) or len(losses) != step:
+        raise CheckpointError(f"losses must be a list of the {step:,} losses of the steps done, "
+                              f"got {brief(losses) if not isinstance(losses, list) else f'{len(losses):,} of them'}")
+    for i, loss in enumerate(losses):
+        if not isinstance(loss, float) or not math.isfinite(loss):
+            raise CheckpointError(f"losses[{i}] must be a finite number, got {brief(loss)}")
 
 
-def _digest(docs):
-    """The documents in the trainer's (shuffled) order: the same content in another order trains differently."""
-    return hashlib.sha256('\n'.join(docs).encode('utf-8')).hexdigest()
+def _check_dataset(dataset):
+    if not isinstance(dataset, dict) or set(dataset) != {'name', 'builtin', 'documents', 'sha256'}:
+        raise CheckpointError(f"dataset must be an object of name, builtin, documents and sha256, got {brief(dataset)}")
+    if not _short_text(dataset['name']):
+        raise CheckpointError(f"dataset.name must be a file name of 1 to 255 characters, got {brief(dataset['name'])}")
+    if not isinstance(dataset['builtin'], bool):
+        raise CheckpointError(f"dataset.builtin must be true or false, got {brief(dataset['builtin'])}")
+    documents = dataset['documents']
+    if isinstance(documents, bool) or not isinstance(documents, int) or documents < 1:
+        raise CheckpointError(f"dataset.documents must be a positive integer, got {brief(documents)}")
+    if not isinstance(dataset['sha256'], str) or not re.fullmatch('[0-9a-f]{64}', dataset['sha256']):
+        raise CheckpointError(f"dataset.sha256 must be 64 lowercase hex digits, got {brief(dataset['sha256'])}")
 
 
-def _float(x, where):
-    # abs(x) <= max is False for NaN and the infinities, and compares a huge int exactly, without float()'s overflow
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not abs(x) <= sys.float_info.max:
-        shown = 'an integer beyond any float' if isinstance(x, int) and not isinstance(x, bool) else repr(x)[:40]
-        raise ValueError(f"{where} must hold finite numbers, got {shown}")
-    return float(x)
+# A checkpoint nests five deep at most ({"state": {"params": {"wte": [[...]]}}}). json.loads recurses once per level,
+# and in Pyodide a few thousand levels overflow WebAssembly's stack before Python's recursion limit is reached (a
+# fatal error: the runtime is gone), so the depth is measured before parsing, skipping the strings' contents.
+_MAX_DEPTH = 8
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
-def _rng_to_json(rng):
-    version, internal, gauss_next = rng.getstate()
-    return [version, list(internal), gauss_next]
+def _check_nesting(text):
+    depth = 0
+    for token in _TOKENS.finditer(text):
+        bracket = token.group()
+        if bracket in '[{':
+            depth += 1
+            if depth > _MAX_DEPTH:
+                raise CheckpointError(f"the file nests lists or objects too deeply to be a checkpoint "
+                                      f"(more than {_MAX_DEPTH} levels, at offset {token.start():,})")
+        elif bracket in ']}':
+            depth -= 1
 
 
-def _rng_from_json(saved, where):
-    """A Mersenne Twister state: 624 32-bit words and a position, as `random.Random.getstate()` gives them."""
-    ok = isinstance(saved, list) and len(saved) == 3 and saved[0] == 3 and isinstance(saved[1], list) \
-        and len(saved[1]) == 625 and all(isinstance(w, int) and not isinstance(w, bool) for w in saved[1]) \
-        and all(0 <= w < 2**32 for w in saved[1][:624]) and 0 <= saved[1][624] <= 624 \
-        and (saved[2] is None or (isinstance(saved[2], float) and math.isfinite(saved[2])))
-    if not ok:
-        raise ValueError(f"{where} is not a valid random generator state")
-    return saved[0], tuple(saved[1]), saved[2]
+def _short_text(value):
+    return isinstance(value, str) and 0 < len(value) <= 255 and value.isprintable()
+
+
+def _kind(value):
+    return {list: 'array', str: 'string', bool: 'boolean', type(None): 'null'}.get(type(value), 'number')
+
+
+class _Unreadable:
+    """In place of a number no checkpoint holds, so that `_refuse_unreadable` can name the field it is in."""
+
+    def __init__(self, text):
+        digits = len(text.lstrip('-'))
+        self.what = (f"{text}, not a finite number" if text in ('NaN', 'Infinity', '-Infinity') else
+                     f"an integer of {digits:,} digits" if text.lstrip('-').isdigit() else
+                     f"{text[:40]}, beyond any float")
+
+
+def _refuse_unreadable(checkpoint):
+    """Name the first unreadable number's field, as in `state.params.wte[0][1]`."""
+    stack = [('', checkpoint)]  # an explicit stack: JSON nests as deep as json.loads could recurse
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, _Unreadable):
+            raise CheckpointError(f"{path} is {value.what}: no field of a checkpoint holds one")
+        if isinstance(value, dict):
+            stack.extend((f"{path}.{_key(key)}" if path else _key(key), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in reversed(list(enumerate(value))))
+
+
+def _key(key):
+    return key if re.fullmatch(r'[A-Za-z0-9_.]{1,40}', key) else brief(key, 20)

@@ -1,21 +1,34 @@
-"""The command line: `python -m microgpt [--input FILE] [--steps N] ...`.
+"""The command line: `python -m microgpt [--input FILE] [--steps N] ... [--until N] [--save FILE] [--resume FILE]`.
 
 Prints exactly what the reference prints when its constants are set to the flags' values and its `input.txt` holds
 FILE: the same bytes, the `\\r`-ended step lines included (flushed each step so a terminal shows live progress).
-Bad input is one line on stderr and exit status 2, never a traceback.
+A run can stop and continue: `--until N` stops after step N and saves a checkpoint file, `--save FILE` saves one
+whenever the run stops (at --until, at the end before the final samples, at Ctrl-C), and `--resume FILE` prints what
+the uninterrupted run prints from there on, byte for byte. Every checkpoint it writes is within `microgpt.limits`,
+so the page opens it too.
+Bad input is one line on stderr and exit status 2, never a traceback; a write that fails (a full disk, a closed
+standard output) one line and status 1; an interrupt one line and 128 + the signal's number, as shells report it.
 """
 
 import argparse
+import errno
 import os
+import shlex
+import signal
+import stat
 import sys
+from dataclasses import replace
 
+from . import checkpoint, limits
+from .checkpoint import CheckpointError
 from .config import Config
-from .data import DatasetError, builtin_names, documents
+from .data import MAX_DATASET_BYTES, DatasetError, Tokenizer, builtin_names, documents
 from .trainer import Trainer
 
 FLAGS = {  # flag -> (config field, type, help)
     '--seed': ('seed', int, "seed of the random generator: data order, initial weights, samples"),
-    '--steps': ('steps', int, "number of training steps"),
+    '--steps': ('steps', int, "number of training steps; with --resume, a larger total trains further, the learning "
+                              "rate then decaying to 0 over the new total (no longer the reference's schedule)"),
     '--n-layer': ('n_layer', int, "number of transformer layers"),
     '--n-embd': ('n_embd', int, "embedding dimension (a multiple of --n-head)"),
     '--n-head': ('n_head', int, "number of attention heads"),
@@ -32,52 +45,268 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parser():
-    p = _Parser(prog='microgpt', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                description="Train Karpathy's microgpt, a tiny GPT in pure Python, and print generated names.")
-    p.add_argument('--input', metavar='FILE', default=argparse.SUPPRESS,  # no "(default: None)" in --help
+    p = _Parser(prog='microgpt', description="Train Karpathy's microgpt, a tiny GPT in pure Python, and print "
+                                             "generated names. A run can stop, be saved to a file, and continue.")
+    # every default is SUPPRESS, so that the flags given are the ones in the namespace: with --resume, the settings
+    # come from the file, and a flag is checked against it
+    p.add_argument('--input', metavar='FILE', default=argparse.SUPPRESS,
                    help="UTF-8 text file, one document per line (default: the built-in 32,033 names from makemore)")
     defaults = Config()
     for flag, (field, kind, text) in FLAGS.items():
-        p.add_argument(flag, dest=field, type=kind, default=getattr(defaults, field), metavar='N' if kind is int else 'F',
-                       help=text)
+        p.add_argument(flag, dest=field, type=kind, default=argparse.SUPPRESS, metavar='N' if kind is int else 'F',
+                       help=f"{text} (default: {getattr(defaults, field)})")
+    p.add_argument('--until', metavar='N', type=int, default=argparse.SUPPRESS,
+                   help="stop after step N and save a checkpoint: to --save FILE, or to a file named after the run "
+                        "(names-s42-1x16-step500of1000.microgpt.json) in the current directory")
+    p.add_argument('--save', metavar='FILE', default=argparse.SUPPRESS,
+                   help="save a checkpoint to FILE when the run stops: at --until, at the end (before the final "
+                        "samples, so a resumed run draws the same), or at Ctrl-C (the last completed step)")
+    p.add_argument('--resume', metavar='FILE', default=argparse.SUPPRESS,
+                   help="continue the run saved in FILE, with its settings, on the dataset it was trained on "
+                        "(the built-in names, or --input)")
     return p
+
+
+class _Failure(Exception):
+    """A write that failed: one line on stderr, exit status 1."""
+
+
+class _OutputFailure(_Failure):
+    """Standard output cannot be written (a full disk, a closed pipe's other errors)."""
+
+
+class _Interrupted(KeyboardInterrupt):
+    """A second signal while the first waits for the step to end: stop at once."""
+
+    def __init__(self, signum):
+        super().__init__()
+        self.signum = signum
 
 
 def main(argv=None):
     p = parser()
     args = vars(p.parse_args(argv))
-    path = args.pop('input', None)
     try:
-        config = Config(**args)
-        if path is None:
-            data = builtin_names()
-        else:
-            with open(path, 'rb') as f:
-                data = f.read()
-        docs = documents(data)
+        # first, before any file is opened: with descriptor 1 closed (`>&-`) a new file would become "stdout"
+        out = _Output()
     except OSError as e:
-        p.error(f"cannot read {path}: {e.strerror or e}")
-    except (DatasetError, ValueError) as e:
-        p.error(f"{path}: {e}" if isinstance(e, DatasetError) and path else str(e))
-
-    out = open(sys.stdout.fileno(), 'w', encoding='utf-8', newline='\n', closefd=False)  # UTF-8 on any locale
-    trainer = Trainer(config, docs)
-    try:
-        print(f"num docs: {len(docs)}", file=out)
-        print(f"vocab size: {trainer.tokenizer.vocab_size}", file=out)
-        print(f"num params: {len(trainer.model.params)}", file=out)
-        while not trainer.done:
-            loss = trainer.step()
-            print(f"step {trainer.steps_done:4d} / {config.steps:4d} | loss {loss:.4f}", end='\r', file=out, flush=True)
-        print("\n--- inference (new, hallucinated names) ---", file=out)
-        for i, name in enumerate(trainer.final_samples()):
-            print(f"sample {i+1:2d}: {name}", file=out)
-        out.flush()
-    except FloatingPointError as e:  # diverged, or a temperature too low to sample at
-        if not trainer.done:
-            print(file=out, flush=True)  # end the step line
-        p.error(str(e))
-    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as a pipeline expects
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the final flush cannot fail again
+        _say(f"error: cannot write to standard output: {e.strerror or e}")
         return 1
+    try:
+        return _run(p, args, out)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as a pipeline expects
+        _silence_stdout()
+        return 1
+    except _Failure as e:
+        if isinstance(e, _OutputFailure):
+            _silence_stdout()
+        else:
+            out.end_line()
+        _say(f"error: {e}")
+        return 1
+    except KeyboardInterrupt as e:  # Ctrl-C outside training, or a second signal during it
+        out.end_line()
+        if isinstance(e, _Interrupted):
+            _say("interrupted again: stopped at once, without saving")
+            return 128 + e.signum
+        _say("interrupted")
+        return 128 + signal.SIGINT
+
+
+def _run(p, args, out):
+    input_path, resume_path = args.pop('input', None), args.pop('resume', None)
+    save_path, until = args.pop('save', None), args.pop('until', None)
+    try:
+        docs = _dataset(input_path)
+        dataset = checkpoint.dataset_info(docs, input_path and os.path.basename(input_path))
+        if resume_path is None:
+            config = Config(**args)
+            vocab_size = Tokenizer.from_documents(docs).vocab_size
+            done = 0
+        else:
+            saved = _checkpoint(resume_path)
+            saved_config, done = saved['state']['config'], saved['state']['step']
+            _check_flags(args, saved_config, done)
+            config = Config(**{**saved_config, 'steps': args.get('steps', saved_config['steps'])})
+            vocab_size = len(saved['state']['vocab']) + 1
+        if until is not None and not done < until <= config.steps:
+            raise ValueError(f"--until must be a step from {done + 1} to {config.steps}, got {until}"
+                             + (f": the checkpoint is at step {done}" if done else ''))
+        if save_path is not None or until is not None:
+            try:
+                limits.check(config, vocab_size)
+            except ValueError as e:
+                raise ValueError(f"cannot save this run: {e} (every checkpoint opens in the page too; without "
+                                 "--save and --until there is no limit)") from None
+        if resume_path is None:
+            trainer, losses = Trainer(config, docs), []
+        else:
+            trainer, losses = checkpoint.restore(saved, docs)
+            trainer.config = config  # the same but for --steps: the learning rate decays over the new total
+    except (DatasetError, CheckpointError, ValueError) as e:
+        p.error(str(e))
+
+    out.write(f"num docs: {len(docs)}\nvocab size: {trainer.tokenizer.vocab_size}\n"
+              f"num params: {len(trainer.model.params)}\n")
+    with _Signals() as signals:
+        while not trainer.done and trainer.steps_done != until and signals.caught is None:
+            try:
+                loss = trainer.step()
+            except FloatingPointError as e:  # diverged
+                out.end_line()
+                p.error(str(e))
+            losses.append(loss)
+            out.write(f"step {trainer.steps_done:4d} / {config.steps:4d} | loss {loss:.4f}\r")
+        at_until = trainer.steps_done == until
+        path = save_path or (checkpoint.file_name(config, dataset, until) if at_until else None)
+        if path is not None:
+            _save(path, trainer, losses, dataset)
+    step = f"step {trainer.steps_done} of {config.steps}"
+    if signals.caught is not None:
+        out.end_line()
+        _say(f"interrupted at {step}"
+             + (f"; saved to {path}; continue with: {_resume(path, input_path)}" if path else ''))
+        return 128 + signals.caught
+    if at_until:
+        out.end_line()
+        _say(f"saved {step} to {path}; continue with: {_resume(path, input_path)}")
+        return 0
+    out.write("\n--- inference (new, hallucinated names) ---\n")
+    try:
+        samples = trainer.final_samples()
+    except FloatingPointError as e:  # a temperature too low to sample at
+        p.error(str(e))
+    out.write(''.join(f"sample {i+1:2d}: {name}\n" for i, name in enumerate(samples)))
+    if path is not None:
+        _say(f"saved {step} to {path}")
     return 0
+
+
+def _dataset(path):
+    if path is None:
+        return documents(builtin_names())
+    try:
+        return documents(_read(path, MAX_DATASET_BYTES))
+    except DatasetError as e:
+        raise DatasetError(f"{path}: {e}") from None
+
+
+def _checkpoint(path):
+    try:
+        return checkpoint.loads(_read(path, checkpoint.MAX_BYTES))
+    except CheckpointError as e:
+        raise CheckpointError(f"{path}: {e}") from None
+
+
+def _check_flags(args, saved_config, done):
+    """A flag given with --resume may repeat the checkpoint's setting, not change it; but for --steps, which may
+    train further (or stop sooner), not below the steps already done."""
+    flags = {field: flag for flag, (field, _, _) in FLAGS.items()}
+    for field, value in args.items():
+        if field == 'steps':
+            if value < done:
+                raise ValueError(f"--steps {value} is fewer than the checkpoint's {done} steps done: "
+                                 f"give at least {done}")
+        elif value != saved_config[field]:
+            raise ValueError(f"{flags[field]} {value} conflicts with the checkpoint's {field} {saved_config[field]}: "
+                             "leave it out to continue the saved run")
+
+
+def _read(path, limit):
+    """The bytes of a regular file of at most `limit` bytes. Anything else is refused before it is opened: a FIFO
+    with no writer would wait forever, /dev/zero never ends."""
+    try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"cannot read {path}: it is {_kind(info.st_mode)}, not a regular file")
+        if info.st_size > limit:
+            raise ValueError(f"cannot read {path}: it is {info.st_size:,} bytes; the limit is {limit // 2 ** 20} MB")
+        # O_NONBLOCK: a FIFO put in its place since the stat cannot block the open (a regular file ignores it)
+        with open(os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0)), 'rb') as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise ValueError(f"cannot read {path}: it is not a regular file")
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise ValueError(f"cannot read {path}: {e.strerror or e}") from None
+    if len(data) > limit:  # it grew since the stat
+        raise ValueError(f"cannot read {path}: it is larger than the limit, {limit // 2 ** 20} MB")
+    return data
+
+
+def _kind(mode):
+    return ('a named pipe (FIFO)' if stat.S_ISFIFO(mode) else 'a character device' if stat.S_ISCHR(mode) else
+            'a block device' if stat.S_ISBLK(mode) else 'a socket' if stat.S_ISSOCK(mode) else 'a special file')
+
+
+def _save(path, trainer, losses, dataset):
+    try:
+        checkpoint.write(path, checkpoint.dumps(trainer, losses, dataset))
+    except OSError as e:
+        raise _Failure(f"cannot save {path}: {e.strerror or e}") from None
+
+
+def _resume(path, input_path):
+    """The command that continues the run saved in `path`."""
+    command = f"python -m microgpt --resume {shlex.quote(path)}"
+    return command + (f" --input {shlex.quote(input_path)}" if input_path is not None else '')
+
+
+class _Output:
+    """Standard output in UTF-8 on any locale, flushed at each write. A write that fails raises _OutputFailure, but
+    for a reader gone away (BrokenPipeError), which main ends quietly."""
+
+    def __init__(self):
+        self.file = open(1, 'w', encoding='utf-8', newline='\n', closefd=False)
+        self.line_open = False  # a step line, `\r`-ended, waits for its `\n`
+
+    def write(self, text):
+        try:
+            self.file.write(text)
+            self.file.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise _OutputFailure(f"cannot write to standard output: {e.strerror or e}") from None
+        self.line_open = text.endswith('\r')
+
+    def end_line(self):
+        """End the step line, if one is open, before a message on stderr."""
+        if self.line_open:
+            self.write('\n')
+
+
+class _Signals:
+    """Ctrl-C (SIGINT) and SIGTERM while training: the first is noted and the run stops after the current step (a
+    step cut short would leave Adam's update half done, nothing to save); a second stops at once, without saving."""
+
+    def __enter__(self):
+        self.caught, self.previous = None, {}
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            if signal.getsignal(signum) is not signal.SIG_IGN:  # ignored, as `nohup` or a shell's `&` asks: left so
+                self.previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        if self.caught is not None:
+            raise _Interrupted(signum)
+        self.caught = signum
+
+    def __exit__(self, *exc):
+        for signum, handler in self.previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+
+
+def _say(text):
+    """One line on stderr, if there is a stderr."""
+    if sys.stderr is not None:
+        try:
+            print(f"microgpt: {text}", file=sys.stderr, flush=True)
+        except OSError:
+            pass
+
+
+def _silence_stdout():
+    """Point descriptor 1 at /dev/null, so that the output's unwritten buffer, flushed at exit, cannot fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)

@@ -10,6 +10,8 @@ The built-in dataset is makemore's `names.txt`, shipped inside the package; the 
 
 from importlib import resources
 
+MAX_DATASET_BYTES = 50 * 1024 * 1024  # the page's limit too: a larger file is refused before it is read
+
 
 class DatasetError(ValueError):
     """Text that cannot be a dataset; the message says why and what to do."""

@@ -31,9 +31,9 @@ class Trainer:
         self.config = config
         self.rng = random.Random(config.seed)  # Let there be order among chaos
         self.preview_rng = random.Random(f"{config.seed}/preview")
-        self.docs = list(docs)
-        if not self.docs or not all(isinstance(doc, str) for doc in self.docs):
+        if not isinstance(docs, (list, tuple)) or not docs or not all(isinstance(doc, str) for doc in docs):
             raise ValueError("docs must be a non-empty list of strings: see microgpt.documents()")
+        self.docs = list(docs)
         self.rng.shuffle(self.docs)
         self.tokenizer = Tokenizer.from_documents(self.docs)
         self.model = GPT(config, self.tokenizer.vocab_size, self.rng)

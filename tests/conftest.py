@@ -55,3 +55,10 @@ def site_url():
             yield url
     except RuntimeError as e:
         pytest.fail(f"{e}; `python build.py test` builds it")
+
+
+@pytest.fixture(scope='session')
+def browser_context_args(browser_context_args):
+    # each test's page starts with no service worker: one would serve the site from its copy, past `page.route`
+    # (the tests of the offline site make their own contexts)
+    return {**browser_context_args, 'service_workers': 'block'}

@@ -1,5 +1,7 @@
-"""Saving and resuming: a run saved halfway and resumed in a fresh process continues bit for bit."""
+"""Saving and resuming: a run saved halfway and resumed in a fresh process continues bit for bit; the checkpoint
+file around the state, and every bad state or file refused before a model is built, in one short line."""
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -7,7 +9,7 @@ import sys
 import pytest
 
 from conftest import ROOT, assert_same_floats, golden
-from microgpt import Config, Trainer, load, save
+from microgpt import CheckpointError, Config, Trainer, checkpoint, documents, load, save
 
 RESUME = """
 import json, sys
@@ -83,9 +85,16 @@ def broken(state, **changes):
     (lambda s: broken(s, adam_m=[10 ** 400] * len(s['adam_m'])), 'adam_m must hold finite numbers'),
     (lambda s: broken(s, adam_v=[-1.0] * len(s['adam_v'])), 'adam_v must hold no negative numbers'),
     (lambda s: broken(s, vocab='ab'), 'vocab must be a list of characters'),
-    # a config far larger than its params is refused before a model of that size is built
-    (lambda s: broken(s, config={**s['config'], 'n_embd': 40_000, 'n_head': 1}), r"params\['wte'\] must be a 4x40000"),
-    (lambda s: broken(s, config={**s['config'], 'n_layer': 10 ** 9}), 'the 6000000003 weight matrices of a 1000000000-'),
+    (lambda s: broken(s, config={**s['config'], 'n_embd': 8}), r"params\['wte'\] must be a 4x8"),
+    # a config far larger than the limits is refused before a model of that size is built
+    (lambda s: broken(s, config={**s['config'], 'n_embd': 40_000, 'n_head': 1}),
+     'the model is too large: n_layer x n_embd\\^2 x block_size is 6,400,000,000; the limit is 262,144'),
+    (lambda s: broken(s, config={**s['config'], 'n_layer': 10 ** 9}), 'the model is too large'),
+    (lambda s: broken(s, config={**s['config'], 'n_layer': 10 ** 30, 'n_embd': 10 ** 30}), 'is more than 10\\^40'),
+    (lambda s: broken(s, config={**s['config'], 'steps': 10 ** 7}), 'the run is too long: steps is 10,000,000'),
+    (lambda s: broken(s, vocab=[chr(i) for i in range(0x4e00, 0x4e00 + 300_000)]), 'the output layer is too large'),
+    # a missing field is not silently the default: a 2-head model does not resume as a 4-head one
+    (lambda s: broken(s, config={k: v for k, v in s['config'].items() if k != 'n_head'}), 'the config lacks n_head'),
     (lambda s: broken(s, config={**s['config'], 'learning_rate': 10 ** 400}), 'learning_rate must be a finite number'),
     (lambda s: broken(s, config={1: 2, 'a': 3}), "unknown config field.*'a', 1"),
 ])
@@ -110,7 +119,240 @@ def test_a_saved_state_is_a_copy(state):
     assert save(trainer) == good
 
 
+def test_documents_are_required(state):
+    docs, good = state
+    for bad in (None, 'ab', 7, {'ab': 1}):
+        with pytest.raises(ValueError, match='docs must be a non-empty list of strings'):
+            load(good, bad)
+
+
 def test_the_same_documents_in_another_order_are_another_dataset(state):
     docs, good = state
     with pytest.raises(ValueError, match='another dataset'):
         load(good, docs[::-1])  # the seed shuffles another order into another sequence of documents
+
+
+# ---- the checkpoint file ----
+
+def test_a_checkpoint_file_resumes_to_the_golden_run(names):
+    g = golden('variant-small')
+    trainer = Trainer(Config(**g['config']), names)
+    losses = [trainer.step() for _ in range(15)]
+    text = checkpoint.dumps(trainer, losses, checkpoint.dataset_info(names))
+    resumed, saved_losses = checkpoint.restore(checkpoint.loads(text.encode('utf-8')), names)
+    rest = [resumed.step() for _ in range(15)]
+    assert_same_floats(saved_losses + rest, g['trace'])
+    assert resumed.final_samples() == g['samples']
+
+
+def test_a_checkpoint_file_says_what_it_holds(names):
+    trainer = Trainer(Config(steps=3), names)
+    losses = [trainer.step()]
+    saved = json.loads(checkpoint.dumps(trainer, losses, checkpoint.dataset_info(names)))
+    assert list(saved) == ['format', 'version', 'microgpt', 'python', 'dataset', 'losses', 'state']
+    assert (saved['format'], saved['version'], saved['microgpt']) == ('microgpt-checkpoint', 1, '0.2.0')
+    assert saved['python'].startswith(('CPython 3.', 'PyPy 3.')) and f"({sys.platform})" in saved['python']
+    names_txt = (ROOT / 'microgpt' / 'names.txt').read_text().split()
+    assert saved['dataset'] == {'name': 'names.txt', 'builtin': True, 'documents': 32033,
+                                'sha256': hashlib.sha256('\n'.join(names_txt).encode()).hexdigest()}
+    assert saved['losses'] == losses and saved['state'] == json.loads(json.dumps(save(trainer)))
+
+
+def test_dataset_info_of_a_file():
+    docs = ['zoë', 'bob']
+    assert checkpoint.dataset_info(docs, 'pets.txt') == {
+        'name': 'pets.txt', 'builtin': False, 'documents': 2, 'sha256': hashlib.sha256(b'zo\xc3\xab\nbob').hexdigest()}
+
+
+@pytest.mark.parametrize('name, expected', [
+    (None, 'names-s42-1x16-step500of1000.microgpt.json'),
+    ('my pets (2024).txt', 'my-pets-2024-s42-1x16-step500of1000.microgpt.json'),
+    ('--rm -rf.txt', 'rm--rf-s42-1x16-step500of1000.microgpt.json'),
+    ('../../etc/passwd', 'etc-passwd-s42-1x16-step500of1000.microgpt.json'),
+    ('日本.txt', 'run-s42-1x16-step500of1000.microgpt.json'),
+    ('a' * 100 + '.txt', 'a' * 40 + '-s42-1x16-step500of1000.microgpt.json'),
+])
+def test_file_names_say_what_the_file_holds(name, expected):
+    dataset = checkpoint.dataset_info(['x'], name)
+    assert checkpoint.file_name(Config(), dataset, 500) == expected
+
+
+def test_losses_must_match_the_steps_done(names):
+    trainer = Trainer(Config(steps=3), names)
+    trainer.step()
+    with pytest.raises(ValueError, match='one loss per step done'):
+        checkpoint.dumps(trainer, [], checkpoint.dataset_info(names))
+
+
+@pytest.fixture(scope='module')
+def small():
+    """A tiny run's checkpoint file after one of four steps, and its documents."""
+    docs = ['ab', 'ba', 'abc']
+    trainer = Trainer(Config(steps=4, n_embd=4, n_head=2, block_size=4), docs)
+    losses = [trainer.step()]
+    return docs, checkpoint.dumps(trainer, losses, checkpoint.dataset_info(docs, 'abc.txt'))
+
+
+def edited(text, change, *raw):
+    """The checkpoint `text` with `change` applied to its dict; each '"@N"' then replaced by raw JSON text raw[N]."""
+    saved = json.loads(text)
+    change(saved)
+    out = json.dumps(saved)
+    for i, value in enumerate(raw):
+        out = out.replace(f'"@{i}"', value)
+    return out
+
+
+def put(*path_value):
+    *path, value = path_value
+
+    def change(d):
+        for key in path[:-1]:
+            d = d[key]
+        d[path[-1]] = value
+    return change
+
+
+DIGITS = '9' * 5000
+DEEP = '[' * 500 + ']' * 500
+
+
+@pytest.mark.parametrize('make, message', [
+    (lambda t: b'', 'not JSON \\(Expecting value at line 1 column 1\\)'),
+    (lambda t: t[:1], 'not JSON'),
+    (lambda t: t[:100], 'not JSON'),
+    (lambda t: t[:len(t) // 2], 'not JSON'),
+    (lambda t: t[:-1], 'not JSON'),
+    (lambda t: t[:500] + b'\xff' + t[501:], 'not UTF-8 text \\(invalid byte at offset 500\\)'),
+    (lambda t: t.replace(b'"losses":[', b'"losses":[x', 1), 'not JSON \\(Expecting value at line 1 column'),
+    (lambda t: b'{"a": 1}', "not a microgpt checkpoint: its format is None"),
+    (lambda t: b'[]', 'a JSON array, not an object'),
+    (lambda t: b'"checkpoint"', 'a JSON string, not an object'),
+    (lambda t: b'[' * 5000 + b']' * 5000, 'nests lists or objects too deeply'),
+    (lambda t: b'[' * 100_000 + b']' * 100_000, 'nests lists or objects too deeply'),
+    (lambda t: edited(t, put('state', 'config', 'seed', '@0'), '[' * 5000 + ']' * 5000),
+     r'nests lists or objects too deeply'),
+    (lambda t: edited(t, put('dataset', 'name', '@0'), '[' * 5000 + ']' * 5000),
+     r'nests lists or objects too deeply'),
+    # refused before parsing: in Pyodide, json.loads overflows WebAssembly's stack long before 5,000 levels
+    (lambda t: edited(t, put('state', 'config', 'seed', '@0'), DEEP), r'too deeply to be a checkpoint \(more than 8 levels'),
+    (lambda t: edited(t, put('state', 'config', 'seed', '@0'), DIGITS), 'state.config.seed is an integer of 5,000'),
+    (lambda t: edited(t, put('version', '@0'), DIGITS), '^version is an integer of 5,000 digits'),
+    (lambda t: edited(t, put('state', 'step', '@0'), '-' + DIGITS), 'state.step is an integer of 5,000 digits'),
+    (lambda t: edited(t, put('dataset', 'documents', '@0'), DIGITS), 'dataset.documents is an integer of 5,000'),
+    (lambda t: edited(t, put('losses', 0, '@0'), DIGITS), r'losses\[0\] is an integer of 5,000 digits'),
+    (lambda t: edited(t, put('state', 'adam_m', 3, '@0'), DIGITS), r'state.adam_m\[3\] is an integer of 5,000'),
+    (lambda t: edited(t, put('state', 'params', 'wte', 1, 2, '@0'), 'NaN'),
+     r'state.params.wte\[1\]\[2\] is NaN, not a finite number'),
+    (lambda t: edited(t, put('losses', 0, '@0'), '-Infinity'), r'losses\[0\] is -Infinity, not a finite number'),
+    (lambda t: edited(t, put('state', 'adam_v', 0, '@0'), '1e400'), r'state.adam_v\[0\] is 1e400, beyond any float'),
+    (lambda t: edited(t, put('state', 'config', 'learning_rate', 'x')), "learning_rate must be a number, got 'x'"),
+    (lambda t: edited(t, lambda s: s['state']['config'].pop('n_head')), 'the config lacks n_head'),
+    (lambda t: edited(t, put('state', 'config', 'n_layer', 100_000)), 'the model is too large: n_layer x n_embd'),
+    (lambda t: edited(t, put('state', 'config', 'n_layer', 1000)),
+     r'params must hold the 6,003 matrices of the config \(wte, wpe, lm_head, layer0.attn_wq, …\) in that order'),
+    (lambda t: edited(t, put('state', 'config', 'block_size', 2048)), 'the attention is too large'),
+    (lambda t: edited(t, put('state', 'config', 'steps', 10 ** 9)), 'the run is too long'),
+    (lambda t: edited(t, put('version', 0)), r'format version 0; this microgpt \(0.2.0\) reads version 1: it was not'),
+    (lambda t: edited(t, put('version', 2)), 'format version 2; .* reads version 1: open it with a newer microgpt'),
+    (lambda t: edited(t, put('version', '1')), "format version '1'"),
+    (lambda t: edited(t, put('format', 'x' * 1000)), "its format is 'xxxxxxx.*…, not 'microgpt-checkpoint'"),
+    (lambda t: json.dumps(json.loads(t)['state']), 'a bare trainer state'),
+    (lambda t: edited(t, lambda s: s.pop('losses')), 'the checkpoint lacks losses'),
+    (lambda t: edited(t, put('extra', 1)), "unknown field\\(s\\) 'extra'"),
+    (lambda t: edited(t, put('dataset', 'name', 'x' * 256)), 'dataset.name must be a file name of 1 to 255'),
+    (lambda t: edited(t, put('dataset', 'name', 'a\nb')), 'dataset.name must be a file name'),
+    (lambda t: edited(t, put('dataset', 'builtin', 'yes')), 'dataset.builtin must be true or false'),
+    (lambda t: edited(t, put('dataset', 'documents', 0)), 'dataset.documents must be a positive integer'),
+    (lambda t: edited(t, put('dataset', 'sha256', 'AB' * 32)), 'dataset.sha256 must be 64 lowercase hex'),
+    (lambda t: edited(t, put('dataset', [])), 'dataset must be an object of name'),
+    (lambda t: edited(t, put('microgpt', None)), 'microgpt must be a short line of text'),
+    (lambda t: edited(t, put('losses', [])), 'losses must be a list of the 1 losses of the steps done, got 0'),
+    (lambda t: edited(t, put('losses', 0, '1.5')), r"losses\[0\] must be a finite number, got '1.5'"),
+    (lambda t: edited(t, put('losses', 0, 2)), r"losses\[0\] must be a finite number, got 2"),
+    (lambda t: edited(t, put('state', 'vocab', ['a', 'b', 'cd'])), 'vocab must be a list of characters'),
+    (lambda t: edited(t, put('state', 'adam_v', 0, -1.0)), 'adam_v must hold no negative numbers'),
+])
+def test_bad_files_are_refused_in_one_short_line(small, make, message):
+    docs, text = small
+    data = make(text.encode('utf-8'))
+    with pytest.raises(CheckpointError, match=message) as e:
+        checkpoint.loads(data if isinstance(data, bytes) else data.encode('utf-8'))
+    assert len(str(e.value)) < 300 and '\n' not in str(e.value), str(e.value)
+
+
+def test_a_file_larger_than_any_checkpoint_is_refused_unread(small, monkeypatch):
+    docs, text = small
+    monkeypatch.setattr(checkpoint, 'MAX_BYTES', len(text) - 1)
+    with pytest.raises(CheckpointError, match=f'the file is {len(text):,} bytes, more than any checkpoint'):
+        checkpoint.loads(text.encode())
+
+
+def test_a_good_file_restores_and_writes_the_same_bytes(small):
+    docs, text = small
+    trainer, losses = checkpoint.restore(checkpoint.loads(text), docs)
+    assert trainer.steps_done == 1 and len(losses) == 1
+    assert checkpoint.dumps(trainer, losses, checkpoint.dataset_info(docs, 'abc.txt')) == text
+
+
+@pytest.mark.parametrize('docs', [['ab', 'ba'], ['ba', 'ab', 'abc'], ['ab', 'ba', 'abd']])
+def test_another_dataset_is_named(small, docs):
+    with pytest.raises(checkpoint.DatasetMismatch) as e:
+        checkpoint.restore(checkpoint.loads(small[1]), docs)
+    assert e.value.expected == json.loads(small[1])['dataset']
+    digest = hashlib.sha256('\n'.join(['ab', 'ba', 'abc']).encode()).hexdigest()
+    assert str(e.value) == f"this checkpoint was trained on abc.txt (3 documents, sha256 {digest[:8]}…): " \
+                           "give that file"
+
+
+def test_documents_are_required_to_restore(small):
+    for docs in (None, 'ab', [b'ab']):
+        with pytest.raises(ValueError, match='docs must be a list of strings'):
+            checkpoint.restore(checkpoint.loads(small[1]), docs)
+
+
+def test_the_builtin_names_are_named(names):
+    trainer = Trainer(Config(steps=3, n_layer=1, n_embd=4, n_head=1, block_size=2), names)
+    saved = checkpoint.loads(checkpoint.dumps(trainer, [], checkpoint.dataset_info(names)))
+    with pytest.raises(checkpoint.DatasetMismatch, match=r'^this checkpoint was trained on the built-in names '
+                                                         r'\(names.txt\): continue it on those$'):
+        checkpoint.restore(saved, ['ab'])
+
+
+def test_a_write_that_fails_leaves_the_old_file_and_no_other(tmp_path, monkeypatch):
+    path = tmp_path / 'run.microgpt.json'
+    path.write_text('old')
+
+    def full(fd):
+        raise OSError(28, 'No space left on device')
+    monkeypatch.setattr(checkpoint.os, 'fsync', full)
+    with pytest.raises(OSError, match='No space left'):
+        checkpoint.write(path, 'new')
+    assert path.read_text() == 'old' and [p.name for p in tmp_path.iterdir()] == ['run.microgpt.json']
+    monkeypatch.undo()
+    checkpoint.write(path, 'new')
+    assert path.read_text() == 'new' and [p.name for p in tmp_path.iterdir()] == ['run.microgpt.json']
+
+
+@pytest.mark.slow
+def test_the_largest_checkpoint_the_limits_allow_fits_max_bytes():
+    """MAX_BYTES's figure: every parameter a row of its own (n_embd = 1), the longest float everywhere, the largest
+    vocabulary the parameters allow, of characters JSON writes as 12 bytes, and MAX_STEPS losses."""
+    from microgpt import limits
+    longest = -2.2250738585072014e-308
+    config = Config(n_layer=1, n_embd=1, n_head=1, block_size=1, steps=limits.MAX_STEPS)
+    vocab = [chr(0x10000 + i) for i in range(524_280)]
+    n = limits.num_params(config, len(vocab) + 1)
+    assert n <= limits.MAX_PARAMS < n + 2
+    from microgpt.model import param_shapes
+    state = {'format': 'microgpt-state', 'version': 1, 'config': config.to_dict(), 'vocab': vocab,
+             'docs_sha256': '0' * 64, 'step': limits.MAX_STEPS,
+             'params': {name: [[longest] * cols for _ in range(rows)]
+                        for name, (rows, cols) in param_shapes(config, len(vocab) + 1).items()},
+             'adam_m': [longest] * n, 'adam_v': [-longest] * n,
+             'rng': [3, [2 ** 32 - 1] * 624 + [624], None], 'preview_rng': [3, [2 ** 32 - 1] * 624 + [624], None]}
+    text = json.dumps({'format': 'microgpt-checkpoint', 'version': 1, 'microgpt': '0.2.0', 'python': 'CPython 3.11.7',
+                       'dataset': {'name': 'x' * 255, 'builtin': False, 'documents': 1, 'sha256': '0' * 64},
+                       'losses': [-longest] * limits.MAX_STEPS, 'state': state}, separators=(',', ':'))
+    assert 110_000_000 < len(text) < checkpoint.MAX_BYTES
+    assert checkpoint.loads(text)['state']['step'] == limits.MAX_STEPS

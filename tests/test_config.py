@@ -44,3 +44,39 @@ def test_from_dict_refuses_unknown_keys_and_round_trips():
     c = Config(steps=7, learning_rate=1)
     assert c.learning_rate == 1.0 and isinstance(c.learning_rate, float)
     assert Config.from_dict(c.to_dict()) == c
+
+
+def test_a_saved_config_holds_every_field_a_partial_one_takes_the_defaults():
+    values = Config(n_embd=8, n_head=2).to_dict()
+    del values['n_head']
+    with pytest.raises(ValueError, match='the config lacks n_head'):
+        Config.from_dict(values)  # not silently the default 4: a 2-head model does not resume as a 4-head one
+    assert Config.from_dict({'steps': 5}, partial=True) == Config(steps=5)
+
+
+@pytest.mark.parametrize('values, message', [
+    ({'seed': 10 ** 5000}, None),  # any integer is a seed
+    ({'steps': -10 ** 5000}, '^steps must be at least 1, got an integer of 5,001 digits$'),
+    ({'n_embd': 10 ** 5000 + 1, 'n_head': 2},
+     r'^n_embd \(an integer of 5,001 digits\) must be divisible by n_head \(2\)$'),
+    ({'learning_rate': 10 ** 5000}, '^learning_rate must be a finite number, got an integer of 5,001 digits$'),
+    ({'steps': 'x' * 10_000}, "^steps must be an integer, got 'x{38}…$"),
+    ({'samples': {'a': list(range(10 ** 6))}},
+     r"^samples must be an integer, got \{'a': \[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10…$"),
+])
+def test_untrusted_values_are_quoted_briefly(values, message):
+    if message is None:
+        assert Config(**values).seed == values['seed']
+        return
+    with pytest.raises(ValueError, match=message):
+        Config(**values)
+
+
+def test_a_value_nested_thousands_deep_is_quoted_briefly():
+    deep = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(ValueError, match=r'^steps must be an integer, got \[{39}…$'):
+        Config(steps=deep)
+    with pytest.raises(ValueError, match=r"unknown config field\(s\): 'a', 'b', 'c', 'd', 'e' and 2 more"):
+        Config.from_dict(dict.fromkeys('abcdefg', 1))

@@ -1,9 +1,13 @@
-// The loss chart: uPlot, step on x, the raw loss and a smoothed curve. `add()` only appends to arrays; the chart
-// redraws at most once per animation frame, however many losses arrive in between.
+// The loss chart: uPlot, step on x, the raw loss and a smoothed curve, and the smoothed curves of other runs to
+// compare with (`compare()`). `add()` only appends to arrays; the chart redraws at most once per animation frame,
+// however many losses arrive in between.
 
 import uPlot from './vendor/uplot/uPlot.esm.js';
 
 const SMOOTHING = 0.95; // weight of the past in the moving average, as TensorBoard's smoothing slider
+
+/** Colours of the compared runs' curves (the current run's are blue and orange). */
+const COLOURS = ['#7c3aed', '#059669', '#db2777', '#0891b2', '#a16207', '#4b5563'];
 
 /** Distances between the step axis's ticks: whole steps only (1, 2, 5, 10, 20, 50, ...), never 2.5. */
 const STEP_INCREMENTS = Array.from({ length: 21 }, (_, i) => [1, 2, 5][i % 3] * 10 ** Math.floor(i / 3));
@@ -17,7 +21,9 @@ export class LossChart {
     this.smooth = [];
     this.average = 0;
     this.frame = 0;
-    this.plot = new uPlot(this.options(), [this.steps, this.raw, this.smooth], container);
+    /** @type {{label: string, smooth: number[]}[]} */
+    this.others = [];
+    this.plot = new uPlot(this.options(), this.data(), container);
     new ResizeObserver(() => this.plot.setSize(this.size())).observe(container);
   }
 
@@ -36,18 +42,43 @@ export class LossChart {
         { label: 'step' },
         { label: 'loss', stroke: 'rgba(37, 99, 235, 0.35)', width: 1, points: { show: false } },
         { label: 'smoothed', stroke: '#c2410c', width: 2, points: { show: false } },
+        ...this.others.map((other, i) => ({
+          label: other.label, stroke: COLOURS[i % COLOURS.length], width: 1.5, dash: [6, 3], points: { show: false },
+        })),
       ],
     };
+  }
+
+  /** The plotted arrays: the current run's as they are; with other runs, all padded to the longest. */
+  data() {
+    if (this.others.length === 0) return [this.steps, this.raw, this.smooth];
+    const length = Math.max(this.steps.length, ...this.others.map((other) => other.smooth.length));
+    const pad = (values) => Array.from({ length }, (_, i) => (i < values.length ? values[i] : null));
+    const steps = Array.from({ length }, (_, i) => i + 1);
+    return [steps, pad(this.raw), pad(this.smooth), ...this.others.map((other) => pad(other.smooth))];
+  }
+
+  /**
+   * Show other runs' smoothed losses beside the current run's.
+   * @param {{label: string, losses: ArrayLike<number>}[]} runs
+   */
+  compare(runs) {
+    this.others = runs.map(({ label, losses }) => ({ label, smooth: smoothed(losses) }));
+    this.rebuild();
   }
 
   reset() {
     this.steps.length = this.raw.length = this.smooth.length = 0;
     this.average = 0;
+    this.rebuild();
+  }
+
+  rebuild() {
     // uPlot keeps the last scales when its data empties: a new plot shows no trace of the old run's axes
     cancelAnimationFrame(this.frame);
     this.frame = 0;
     this.plot.destroy();
-    this.plot = new uPlot(this.options(), [this.steps, this.raw, this.smooth], this.container);
+    this.plot = new uPlot(this.options(), this.data(), this.container);
   }
 
   /** @param {number} firstStep the step of losses[0] @param {ArrayLike<number>} losses */
@@ -56,7 +87,7 @@ export class LossChart {
       this.average = SMOOTHING * this.average + (1 - SMOOTHING) * losses[i];
       this.steps.push(firstStep + i);
       this.raw.push(losses[i]);
-      this.smooth.push(this.average / (1 - SMOOTHING ** this.steps.length)); // bias-corrected, as Adam's moments
+      this.smooth.push(debiased(this.average, this.steps.length));
     }
     this.redraw();
   }
@@ -65,7 +96,21 @@ export class LossChart {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      this.plot.setData([this.steps, this.raw, this.smooth]);
+      this.plot.setData(this.data());
     });
   }
+}
+
+/** The moving average after `n` losses, bias-corrected as Adam's moments are. */
+function debiased(average, n) {
+  return average / (1 - SMOOTHING ** n);
+}
+
+/** The smoothed curve of a whole loss history, as `add()` computes it step by step. */
+export function smoothed(losses) {
+  let average = 0;
+  return Array.from(losses, (loss, i) => {
+    average = SMOOTHING * average + (1 - SMOOTHING) * loss;
+    return debiased(average, i + 1);
+  });
 }

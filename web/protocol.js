@@ -1,5 +1,5 @@
-// The one message protocol between the page (main.js) and the worker (worker.js): every message is `{type, ...}`.
-// The typedefs are the contract; both sides import this module, so a renamed field shows up in one place.
+// The one message protocol between the page (main.js and its panels) and the worker (worker.js): every message is
+// `{type, ...}`. The typedefs are the contract; both sides import this module, so a renamed field shows up in one place.
 
 /**
  * Settings of a run, named as microgpt.Config's fields (and, with dashes, as the CLI's flags).
@@ -13,24 +13,40 @@
  */
 
 /**
+ * A dataset as a checkpoint names it (microgpt.checkpoint.dataset_info): `sha256` is the digest of its documents.
+ * @typedef {{name: string, builtin: boolean, documents: number, sha256: string}} Dataset
+ */
+
+/**
  * Page -> worker.
- * @typedef {{type: 'dataset', name: string, bytes: ArrayBuffer | null}} DatasetRequest  null bytes: the built-in names
+ * @typedef {{type: 'dataset', name: string | null, bytes: ArrayBuffer | null}} DatasetRequest  null name and bytes:
+ *          the built-in names
  * @typedef {{type: 'describe', config: Config}} DescribeRequest  parameter count of a config on the current dataset
  * @typedef {{type: 'train', config: Config, run: number}} TrainRequest  a new run on the current dataset, with the
  *          page's id for it: the worker tags every reply about the run with it, so the page can drop stale ones
+ * @typedef {{type: 'open', run: number, bytes: ArrayBuffer}} OpenRequest  a checkpoint file's bytes: the run it holds
+ *          becomes run `run`, paused at its step, on the current dataset (which must be the one it was trained on)
  * @typedef {{type: 'pause'} | {type: 'resume'} | {type: 'stop'}} ControlRequest
  * @typedef {{type: 'generate', run: number, count: number, temperature: number}} GenerateRequest  names from the
  *          current weights, those of the page's run `run`
+ * @typedef {{type: 'checkpoint', run: number, purpose: 'download' | 'autosave'}} CheckpointRequest  the run's
+ *          checkpoint file as text, at the last completed step
  * @typedef {{type: 'losses-csv'}} LossesCsvRequest
- * @typedef {DatasetRequest | DescribeRequest | TrainRequest | ControlRequest | GenerateRequest | LossesCsvRequest} Request
+ * @typedef {DatasetRequest | DescribeRequest | TrainRequest | OpenRequest | ControlRequest | GenerateRequest
+ *           | CheckpointRequest | LossesCsvRequest} Request
  */
 
 /**
  * Worker -> page.
+ * @typedef {{type: 'loading', loaded: number, total: number}} Loading  bytes of the runtime fetched so far, out of
+ *          the total; `loaded === total` means Python is starting
  * @typedef {{type: 'ready', seconds: number, python: string}} Ready
- * @typedef {{type: 'dataset', name: string, documents: number, vocabSize: number}} DatasetInfo
+ * @typedef {{type: 'dataset', dataset: Dataset, vocabSize: number}} DatasetInfo
  * @typedef {{type: 'described', numParams: number}} Described
- * @typedef {{type: 'started', run: number, steps: number}} Started
+ * @typedef {{type: 'started', run: number, steps: number, numParams: number}} Started
+ * @typedef {{type: 'opened', run: number, config: Config, step: number, losses: Float64Array, numParams: number,
+ *            microgpt: string, python: string}} Opened  a checkpoint restored, paused at `step`; `microgpt` and
+ *          `python`: what made it
  * @typedef {{type: 'progress', run: number, step: number, losses: Float64Array, seconds: number, wasmBytes: number}} Progress
  *          `losses` are the steps since the previous progress, ending at `step`; `seconds` is training time so far;
  *          `wasmBytes` the size of the worker's WebAssembly memory
@@ -39,14 +55,17 @@
  * @typedef {{type: 'done', run: number, step: number, seconds: number, names: Name[]}} Done  `names`: the reference's
  *          final samples
  * @typedef {{type: 'generated', run: number, names: Name[]}} Generated
+ * @typedef {{type: 'checkpoint', run: number, purpose: 'download' | 'autosave', step: number, name: string,
+ *            text: string}} Checkpoint  `name`: the file name microgpt gives it (dataset, settings, step)
  * @typedef {{type: 'losses-csv', csv: string}} LossesCsv
- * @typedef {{type: 'error', context: string, message: string, cause: 'input' | 'internal' | 'fatal', run?: number}}
- *          WorkerError  context: the request that failed ('load', 'dataset', 'train', 'generate', ...); cause:
- *          'input', the user's data or settings (the message says what to change); 'internal', a bug (the runtime
- *          may be unusable: the page offers a fresh one); 'fatal', the runtime is gone (only a fresh one helps).
- *          `run`: the run it is about, if any
- * @typedef {Ready | DatasetInfo | Described | Started | Progress | Preview | Control | Done | Generated | LossesCsv
- *           | WorkerError} Reply
+ * @typedef {{type: 'error', context: string, message: string, cause: 'input' | 'internal' | 'fatal', run?: number,
+ *            expected?: Dataset}} WorkerError  context: the request that failed ('load', 'dataset', 'train', 'open',
+ *          ...); cause: 'input', the user's data or settings (the message says what to change); 'internal', a bug
+ *          (the runtime may be unusable: the page offers a fresh one); 'fatal', the runtime is gone (only a fresh one
+ *          helps). `run`: the run it is about, if any. `expected`: for a checkpoint trained on another dataset
+ *          than the current one, that dataset (the page asks for it)
+ * @typedef {Loading | Ready | DatasetInfo | Described | Started | Opened | Progress | Preview | Control | Done
+ *           | Generated | Checkpoint | LossesCsv | WorkerError} Reply
  */
 
 /** How often the worker sends preview names while training, in steps. */

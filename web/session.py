@@ -3,18 +3,21 @@
 worker.js calls these methods through Pyodide and only ever gets plain values back (numbers, strings, lists and
 dicts of them), so no Python object outlives a call on the JavaScript side. Training runs in chunks: `run(seconds)`
 steps until the time is up, then returns, so the worker can read its messages (pause, stop, generate) in between.
+Checkpoints are microgpt.checkpoint's files, the same bytes the command line reads and writes.
 """
 
 import time
 
 import microgpt
+from microgpt import checkpoint
 from microgpt.model import num_params
 
 
 class Session:
     def __init__(self):
-        self.docs, self.known, self.vocab_size = None, set(), 0
+        self.docs, self.known, self.vocab_size, self.dataset = None, set(), 0, None
         self.trainer, self.losses = None, []
+        self.final = None  # a finished run's checkpoint, taken before its final samples drew from its generator
         self.seconds = 0.0  # training time of the current run, not counting pauses
 
     def load_dataset(self, name, data):
@@ -22,15 +25,30 @@ class Session:
         docs = microgpt.documents(microgpt.builtin_names() if data is None else data)
         self.docs, self.known = docs, set(docs)
         self.vocab_size = microgpt.Tokenizer.from_documents(docs).vocab_size
-        return {'name': name, 'documents': len(docs), 'vocabSize': self.vocab_size}
+        self.dataset = checkpoint.dataset_info(docs, name)
+        return {'dataset': self.dataset, 'vocabSize': self.vocab_size}
 
     def num_params(self, config):
-        return num_params(microgpt.Config.from_dict(config), self.vocab_size)
+        return num_params(microgpt.Config.from_dict(config, partial=True), self.vocab_size)
 
     def start(self, config):
-        self.trainer = microgpt.Trainer(microgpt.Config.from_dict(config), self.docs)
-        self.losses, self.seconds = [], 0.0
-        return {'steps': self.trainer.config.steps}
+        self.trainer = microgpt.Trainer(microgpt.Config.from_dict(config, partial=True), self.docs)
+        self.losses, self.seconds, self.final = [], 0.0, None
+        return {'steps': self.trainer.config.steps, 'numParams': len(self.trainer.model.params)}
+
+    def open(self, data):
+        """Restore a checkpoint file's run on the current dataset; a bad file raises and the current run stays.
+
+        A checkpoint of another dataset is no error but a question for the page: which file it was trained on.
+        """
+        saved = checkpoint.loads(bytes(data))  # a memoryview of the file the page read
+        try:
+            trainer, losses = checkpoint.restore(saved, self.docs)
+        except checkpoint.DatasetMismatch as e:
+            return {'mismatch': {'message': str(e), 'expected': e.expected}}
+        self.trainer, self.losses, self.seconds, self.final = trainer, losses, 0.0, None
+        return {'config': trainer.config.to_dict(), 'step': trainer.steps_done, 'losses': losses,
+                'numParams': len(trainer.model.params), 'microgpt': saved['microgpt'], 'python': saved['python']}
 
     def run(self, seconds, preview_every, preview_count):
         """Train for about `seconds`, stopping early at a preview step or at the end; return the new losses."""
@@ -44,6 +62,7 @@ class Session:
         result = {'step': trainer.steps_done, 'losses': self.losses[first:], 'seconds': self.seconds,
                   'done': trainer.done, 'preview': None, 'final': None}
         if trainer.done:
+            self.final = self.checkpoint()  # so a reopened finished run draws the same names again
             result['final'] = self.names(trainer.final_samples())
         elif trainer.steps_done % preview_every == 0:
             result['preview'] = self.names(trainer.preview(preview_count))
@@ -51,6 +70,14 @@ class Session:
 
     def steps_done(self):
         return self.trainer.steps_done if self.trainer else 0
+
+    def checkpoint(self):
+        """The current run's checkpoint file, at its last completed step (for a finished run, before its samples)."""
+        if self.final is not None:
+            return self.final
+        trainer = self.trainer
+        return {'step': trainer.steps_done, 'text': checkpoint.dumps(trainer, self.losses, self.dataset),
+                'name': checkpoint.file_name(trainer.config, self.dataset, trainer.steps_done)}
 
     def generate(self, count, temperature):
         if self.trainer is None:

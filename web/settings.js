@@ -31,6 +31,10 @@ export const fieldId = (field) => field.flag.slice(2);
 export const MAX_MODEL_SIZE = 2 ** 18;
 export const MAX_ATTENTION_SIZE = 2 ** 18;
 export const MAX_OUTPUT_SIZE = 2 ** 22;
+/** The parameters, each a Python object with two Adam moments, and three numbers each in a checkpoint. */
+export const MAX_PARAMS = 2 ** 20;
+// These are microgpt.limits' bounds (tests/test_settings_js.py compares them): a checkpoint the page or the CLI
+// writes always opens in both.
 
 /**
  * Parse the texts of the form into a config, with a message per invalid field.
@@ -72,6 +76,11 @@ export function parse(texts, vocabSize = 0) {
     errors.block_size = `Too large for a browser tab with this dataset: vocabulary (${vocabSize.toLocaleString('en')}) ` +
       `× embedding size × block size is ${output.toLocaleString('en')}; the limit is ${MAX_OUTPUT_SIZE.toLocaleString('en')}.`;
   }
+  const params = vocabSize * values.n_embd * 2 + values.block_size * values.n_embd + 12 * values.n_layer * values.n_embd ** 2;
+  if (!Object.keys(errors).length && params > MAX_PARAMS) {
+    errors.n_embd = `Too large for a browser tab: ${params.toLocaleString('en')} parameters; ` +
+      `the limit is ${MAX_PARAMS.toLocaleString('en')}.`;
+  }
   return { config: Object.keys(errors).length ? null : /** @type {Config} */ (values), errors };
 }
 
@@ -81,6 +90,11 @@ function parseNumber(text, kind) {
   const value = Number(text);
   if (!Number.isFinite(value) || (kind === 'int' && !Number.isSafeInteger(value))) return null;
   return value;
+}
+
+/** A config's values as the form's texts. @param {Config} config @returns {Record<string, string>} */
+export function textsOf(config) {
+  return Object.fromEntries(FIELDS.map((f) => [f.key, String(config[f.key])]));
 }
 
 /** The settings that differ from the defaults, as a URL hash (`#steps=50&seed=7`); '' for the defaults. */

@@ -2,12 +2,13 @@
 // trains in chunks of at most CHUNK_SECONDS, yielding to its event loop between chunks so that pause, stop and
 // generate take effect within a chunk. Everything it posts is plain data (see protocol.js).
 
-import { loadPyodide, indexURL, lockFileURL } from './runtime.js';
+import { loadPyodide, indexURL, lockFileURL, runtimeBytes } from './runtime.js';
 import { CHUNK_SECONDS, PREVIEW_COUNT, PREVIEW_EVERY } from './protocol.js';
 
 /** @typedef {import('./protocol.js').Request} Request */
 
 const started = performance.now();
+countDownloads();
 // The lock file (it names the wheel by its hash) and session.py are always revalidated with the server: a cached
 // copy from before a deploy would name a wheel that is gone, or call an API the new wheel no longer has.
 const fresh = (url) => fetch(url, { cache: 'no-cache' }).then((r) => {
@@ -18,6 +19,7 @@ const lockFileContents = fresh(lockFileURL);
 const sessionSource = fresh(new URL('session.py', import.meta.url));
 const runtime = Promise.race([boot(), missingFiles()]);
 let run = null; // the page's id of the run that can still train (null once it is done or stopped)
+let finished = null; // the page's id of the run whose weights are here after it ended (done or stopped)
 let running = false; // that run is training, not paused
 let loop = 0; // the id of the one training loop allowed to go on: a newer one (train, resume) ends older ones
 
@@ -31,6 +33,38 @@ async function boot() {
   const python = pyodide.runPython('import sys; sys.version.split()[0]');
   post({ type: 'ready', seconds: (performance.now() - started) / 1000, python });
   return { pyodide, session };
+}
+
+/**
+ * Report the runtime's download as it happens: Pyodide fetches its files with the global fetch, so this wraps it and
+ * counts the bytes of each runtime file's body as Pyodide reads them (decoded bytes, out of the sizes the build
+ * wrote into runtime.js). A first visit on a slow link takes many seconds; from the cache it is over at once.
+ */
+function countDownloads() {
+  const total = Object.values(runtimeBytes).reduce((a, b) => a + b, 0);
+  const fetchOriginal = self.fetch.bind(self);
+  let loaded = 0;
+  let reported = 0;
+  const report = () => {
+    const now = performance.now();
+    if (now - reported < 100 && loaded < total) return; // ten a second at most
+    reported = now;
+    post({ type: 'loading', loaded: Math.min(loaded, total), total });
+  };
+  self.fetch = async (input, init) => {
+    const response = await fetchOriginal(input, init);
+    const name = new URL(String(input instanceof Request ? input.url : input), location.href).pathname.split('/').pop();
+    if (!(name in runtimeBytes) || !response.ok || !response.body) return response;
+    const counter = new TransformStream({
+      transform(chunk, controller) {
+        loaded += chunk.byteLength;
+        report();
+        controller.enqueue(chunk);
+      },
+    });
+    const { status, statusText, headers } = response;
+    return new Response(response.body.pipeThrough(counter), { status, statusText, headers });
+  };
 }
 
 /**
@@ -96,6 +130,7 @@ async function trainLoop() {
     if (chunk.done) {
       post({ type: 'done', run, step: chunk.step, seconds: chunk.seconds, names: chunk.final });
       running = false;
+      finished = run;
       run = null;
       return;
     }
@@ -112,12 +147,33 @@ async function handle(message) {
       post({ type: 'dataset', ...(await call('load_dataset', message.name, bytes)) });
       break;
     }
+    case 'open': {
+      // a bad file raises before anything changes: the run that was here (if any) can still go on
+      const opened = await call('open', new Uint8Array(message.bytes));
+      if (opened.mismatch) { // trained on another dataset: the page asks for that one
+        const { message: text, expected } = opened.mismatch;
+        post({ type: 'error', context: 'open', message: text, cause: 'input', run: message.run, expected });
+        break;
+      }
+      running = false;
+      run = message.run;
+      finished = null;
+      const losses = Float64Array.from(opened.losses);
+      post({ type: 'opened', run, ...opened, losses }, [losses.buffer]);
+      break;
+    }
+    case 'checkpoint': {
+      if (message.run !== run && message.run !== finished) break; // a run that was replaced: nothing to save
+      const { step, name, text } = await call('checkpoint');
+      post({ type: 'checkpoint', run: message.run, purpose: message.purpose, step, name, text });
+      break;
+    }
     case 'describe':
       post({ type: 'described', numParams: await call('num_params', message.config) });
       break;
     case 'train': {
       running = false; // a run still training ends here, before its successor starts
-      run = null;
+      run = finished = null;
       const info = await call('start', message.config);
       run = message.run;
       post({ type: 'started', run, ...info });
@@ -142,6 +198,7 @@ async function handle(message) {
       if (run === null) break;
       running = false;
       post({ type: 'stopped', run, step: await call('steps_done') });
+      finished = run;
       run = null;
       break;
     case 'generate':
@@ -162,7 +219,8 @@ self.onmessage = async (event) => {
     await handle(message);
   } catch (error) {
     // the run the failure is about: the page drops replies about a run it has replaced
-    const about = { train: message.run, resume: run, generate: message.run }[message.type];
+    const about = { train: message.run, resume: run, generate: message.run, open: message.run,
+      checkpoint: message.run }[message.type];
     if ((message.type === 'train' || message.type === 'resume') && about === run) { // that run can train no more
       running = false;
       run = null;
@@ -173,7 +231,9 @@ self.onmessage = async (event) => {
 };
 
 /** Python's exceptions for bad input: microgpt raises them with a message that says what to change. */
-const INPUT_ERRORS = ['ValueError', 'DatasetError', 'FloatingPointError'];
+const INPUT_ERRORS = ['ValueError', 'DatasetError', 'FloatingPointError', 'CheckpointError'];
+
+
 
 /** @returns {'input' | 'internal' | 'fatal'} see protocol.js */
 function cause(error) {

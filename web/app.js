@@ -1,0 +1,326 @@
+// The shell: the worker, the app's state and its phases. Panels (web/panels/) own their parts of the page; they read
+// `app.state`, ask the shell to act (`app.train()`, `app.open()`, ...), and subscribe to the worker's replies with
+// `app.on(type, handler)`. Only the shell talks to the worker, and only through the messages of protocol.js.
+
+/** @typedef {import('./protocol.js').Reply} Reply */
+/** @typedef {import('./protocol.js').Request} Request */
+/** @typedef {import('./protocol.js').Config} Config */
+/** @typedef {import('./protocol.js').Name} Name */
+/** @typedef {import('./protocol.js').Dataset} Dataset */
+
+/**
+ * The run on screen. `id` tags the worker's replies about it (they change with every train or open); `key` names it
+ * in the browser's storage for good (a reopened run keeps its key, so its autosaves replace its own record).
+ * @typedef {{id: number, key: string, config: Config, dataset: Dataset, numParams: number, steps: number,
+ *            step: number, stepAtStart: number, seconds: number, secondsBefore: number, losses: number[],
+ *            names: Name[], caption: string, created: number, finished: boolean, restored?: boolean}} Run
+ *          `restored`: reopened by the page itself from its autosave, not by the user
+ */
+
+/** The status is a live region, read out by screen readers at each change: while training it changes once a second. */
+const STATUS_EVERY_MS = 1000;
+
+export class App {
+  constructor(status) {
+    this.status = status;
+    /**
+     * Everything the page knows. `phase`: loading | ready | training | paused | stopped | done | crashed.
+     * `dataset.bytes` is kept so a restarted worker gets the same data.
+     */
+    this.state = {
+      phase: 'loading',
+      /** @type {{name: string | null, bytes: ArrayBuffer | null, info: Dataset | null, vocabSize: number}} */
+      dataset: { name: null, bytes: null, info: null, vocabSize: 0 },
+      pending: null, // a dataset sent to the worker and not yet accepted
+      refused: null, // the last dataset the worker refused (the dataset panel names it)
+      /** @type {Run | null} */
+      run: null,
+      opening: null, // the id of a checkpoint being opened, until the worker answers
+      runs: 0, // runs started or opened so far: the next id
+      hasWeights: false,
+      offerRestart: false, // after an internal error: the runtime may be unusable, so offer a fresh one
+      requested: null, // 'pause', 'resume' or 'stop' sent and not yet done: a slow step may take seconds to end
+      statusAt: 0, // when the status text last changed (performance.now())
+    };
+    this.handlers = new Map();
+    this.renderers = [];
+    this.beforeReplace = []; // called before the run on screen is replaced (a new run, a checkpoint, reset)
+    this.worker = this.startWorker();
+    this.on('loading', ({ loaded, total }) => {
+      if (loaded < total) this.setPhase('loading', `Loading the Python runtime: ${mb(loaded)} of ${mb(total)} MB…`);
+      else this.setPhase('loading', 'Starting Python…');
+    });
+    this.on('ready', (message) => {
+      this.status.dataset.readyMs = performance.now().toFixed(0); // since navigation started; for benchmarks
+      this.setPhase('ready', `Ready: Python ${message.python} loaded in ${message.seconds.toFixed(1)} s.`);
+      const { name, bytes } = this.state.pending ?? this.state.dataset;
+      this.loadDataset(name, bytes);
+    });
+    this.on('dataset', (message) => {
+      const { state } = this;
+      state.dataset = { ...state.pending, info: message.dataset, vocabSize: message.vocabSize };
+      state.pending = null;
+      if (state.phase === 'done' || state.phase === 'stopped') {
+        this.clearRun(); // its weights were trained on the previous dataset: its names and command would not match
+        this.setPhase('ready');
+      }
+    });
+    this.on('started', (message) => {
+      Object.assign(this.state.run, { steps: message.steps, numParams: message.numParams });
+      this.state.hasWeights = true;
+      this.state.offerRestart = false;
+    });
+    this.on('opened', (message) => this.onOpened(message));
+    this.on('progress', (message) => {
+      const { run } = this.state;
+      run.losses.push(...message.losses);
+      Object.assign(run, { step: message.step, seconds: message.seconds });
+      // machine-readable progress, for scripts and benchmarks that drive the page
+      Object.assign(this.status.dataset, { step: message.step, seconds: message.seconds, wasmBytes: message.wasmBytes });
+      const due = performance.now() - this.state.statusAt >= STATUS_EVERY_MS;
+      if (this.state.phase === 'training' && !this.state.requested && due) this.setPhase('training');
+      else if (message.step === message.losses.length) this.render(); // the first losses: they can be saved now
+    });
+    this.on('paused', (message) => {
+      this.state.requested = null;
+      this.setPhase('paused', `Paused at step ${message.step} of ${this.state.run.steps}.`);
+    });
+    this.on('resumed', () => {
+      this.state.requested = null;
+      this.setPhase('training');
+    });
+    this.on('stopped', (message) => {
+      this.state.requested = null;
+      this.state.run.finished = true;
+      this.setPhase('stopped', `Stopped at step ${message.step} of ${this.state.run.steps}.`);
+    });
+    this.on('done', (message) => {
+      const { run } = this.state;
+      this.state.requested = null;
+      run.seconds = message.seconds;
+      run.finished = true;
+      const trained = run.steps - run.stepAtStart;
+      const speed = `${formatSeconds(message.seconds)} (${rate(trained, message.seconds)} steps/s)`;
+      this.setPhase('done', run.stepAtStart === 0 ? `Done: ${run.steps} steps in ${speed}.`
+        : `Done: ${run.steps} steps, the last ${trained} in ${speed}.`);
+    });
+    this.on('error', (message) => this.onWorkerError(message));
+  }
+
+  // ---- panels ----
+
+  /** Call `handler(message)` for each reply of this type about the run on screen (or about no run). */
+  on(type, handler) {
+    if (!this.handlers.has(type)) this.handlers.set(type, []);
+    this.handlers.get(type).push(handler);
+  }
+
+  /** Call `render(state)` after every change of the state. */
+  onRender(render) {
+    this.renderers.push(render);
+  }
+
+  render() {
+    for (const render of this.renderers) render(this.state);
+  }
+
+  // ---- actions ----
+
+  /** @param {Config} config */
+  train(config) {
+    this.replacing();
+    this.clearRun();
+    const { info } = this.state.dataset;
+    this.state.run = newRun(++this.state.runs, crypto.randomUUID(), config, info);
+    this.setPhase('training');
+    this.send({ type: 'train', config, run: this.state.run.id });
+  }
+
+  /** Pause, resume or stop: acted on between two steps, which for a large model can be seconds away. */
+  request(type) {
+    const { state } = this;
+    // the buttons stay enabled (keyboard focus stays on them): a repeat waits, a stop overrides a pending pause
+    if (state.requested === type || state.requested === 'stop') return;
+    state.requested = type;
+    this.send({ type });
+    if (type === 'resume') return this.render();
+    this.setPhase(state.phase, `${type === 'pause' ? 'Pausing' : 'Stopping'} after the current step…`);
+  }
+
+  reset() {
+    this.replacing();
+    if (this.state.phase === 'training' || this.state.phase === 'paused') this.send({ type: 'stop' });
+    this.clearRun();
+    this.setPhase('ready');
+  }
+
+  /**
+   * Open a checkpoint file's bytes as the run on screen, paused at its step (`finished`: a run that had ended, shown
+   * as done). `key` and `before` continue a kept run: its storage key and what the page knew of it. A bad file
+   * changes nothing: the worker refuses it before it touches the run on screen.
+   */
+  open(bytes, { key = crypto.randomUUID(), before = null, label = 'the checkpoint', restored = false } = {}) {
+    this.replacing();
+    const id = ++this.state.runs;
+    this.state.opening = { id, key, before, label, restored };
+    this.send({ type: 'open', run: id, bytes });
+    this.render();
+  }
+
+  generate(count, temperature) {
+    this.send({ type: 'generate', run: this.state.run.id, count, temperature });
+  }
+
+  loadDataset(name, bytes) {
+    const { state } = this;
+    state.pending = { name, bytes }; // one at a time: the dataset controls wait for the worker's answer
+    if (state.phase !== 'loading' && state.phase !== 'crashed') {
+      this.send({ type: 'dataset', name, bytes: bytes && bytes.slice(0) });
+    }
+    this.render();
+  }
+
+  restart() {
+    this.worker.terminate();
+    this.state.offerRestart = false;
+    this.clearRun();
+    this.setPhase('loading', 'Loading the Python runtime…');
+    this.worker = this.startWorker();
+  }
+
+  /** @param {Request} message */
+  send(message) {
+    const transfer = 'bytes' in message && message.bytes ? [message.bytes] : [];
+    this.worker.postMessage(message, transfer);
+  }
+
+  /** Let the panels keep what they must of the run on screen before it goes (its last steps, for the runs list). */
+  replacing() {
+    if (this.state.run) for (const hook of this.beforeReplace) hook(this.state.run);
+  }
+
+  /** Forget the run on screen (the worker's replies about it are dropped from now on). */
+  clearRun() {
+    Object.assign(this.state, { run: null, hasWeights: false, requested: null });
+    this.status.dataset.step = '0';
+  }
+
+  // ---- the worker ----
+
+  startWorker() {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    worker.onmessage = (event) => this.onReply(event.data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.crash(event.message || 'the worker failed to start');
+    };
+    return worker;
+  }
+
+  /** @param {Reply} message */
+  onReply(message) {
+    const { run, opening } = this.state;
+    // replies about a run that was reset or replaced are dropped, but for the checkpoints the runs panel asked for
+    const about = 'run' in message ? message.run : undefined;
+    if (about !== undefined && about !== run?.id && about !== opening?.id && message.type !== 'checkpoint') return;
+    for (const handler of this.handlers.get(message.type) ?? []) handler(message);
+    this.render();
+  }
+
+  /** @param {import('./protocol.js').Opened} message */
+  onOpened(message) {
+    const { key, before, label, restored } = this.state.opening;
+    this.state.opening = null;
+    this.clearRun();
+    const run = newRun(message.run, key, message.config, this.state.dataset.info);
+    Object.assign(run, { restored,
+      numParams: message.numParams, step: message.step, stepAtStart: message.step, losses: Array.from(message.losses),
+      ...(before && { created: before.created, secondsBefore: before.seconds, names: before.names, caption: before.caption }),
+    });
+    this.state.run = run;
+    this.state.hasWeights = true;
+    this.state.offerRestart = false;
+    const atEnd = message.step === run.steps;
+    if (before?.finished && atEnd) {
+      run.finished = true;
+      this.setPhase('done', `Reopened ${label}: done, ${run.steps} steps.`);
+    } else {
+      const next = atEnd ? 'Resume draws its final names' : 'Resume continues it';
+      this.setPhase('paused', `Opened ${label}: paused at step ${message.step} of ${run.steps}. ${next}.`);
+    }
+  }
+
+  /** @param {import('./protocol.js').WorkerError} error */
+  onWorkerError({ context, message, cause, run }) {
+    const { state } = this;
+    if (context === 'load') return this.crash(`Could not load the Python runtime: ${message}`);
+    if (cause === 'fatal') return this.crash(`Python stopped working: ${message}`);
+    if (cause === 'internal') state.offerRestart = true; // a bug, not the user's input: the runtime may be unusable
+    if (context === 'dataset') {
+      state.refused = state.pending;
+      state.pending = null;
+      return this.render(); // the dataset panel says what was wrong
+    }
+    if (context === 'open') {
+      if (run === state.opening?.id) state.opening = null; // the runs panel says what was wrong
+      return this.render();
+    }
+    if (context === 'describe' || context === 'generate' || context === 'checkpoint') return this.render();
+    state.requested = null;
+    if (context === 'train' || context === 'resume') {
+      const what = cause === 'input' ? 'Training stopped' : 'Training failed'; // diverged, or a bug
+      if (state.run) state.run.finished = state.hasWeights;
+      return this.setPhase(state.hasWeights ? 'stopped' : 'ready', `${what}: ${message}`);
+    }
+    this.setPhase(state.phase, `Error (${context}): ${message}`);
+  }
+
+  crash(message) {
+    this.state.requested = null;
+    this.state.opening = null;
+    this.setPhase('crashed', `${message}. Press “Restart Python” to try again; your settings and dataset are kept.`);
+  }
+
+  // ---- phases ----
+
+  setPhase(phase, statusText) {
+    this.state.phase = phase;
+    this.status.dataset.phase = phase;
+    if (statusText) this.status.textContent = statusText;
+    else if (phase === 'training') this.status.textContent = this.trainingStatus();
+    else if (phase === 'ready') this.status.textContent = 'Ready.';
+    this.state.statusAt = performance.now();
+    this.render();
+  }
+
+  trainingStatus() {
+    const { step, steps, seconds, stepAtStart } = this.state.run;
+    if (step === stepAtStart) return `Training: ${step ? `from step ${step}` : 'starting'}, ${steps} steps…`;
+    const perSecond = (step - stepAtStart) / seconds;
+    return `Training: step ${step} / ${steps} · ${rate(step - stepAtStart, seconds)} steps/s · ` +
+      `${formatSeconds((steps - step) / perSecond)} left`;
+  }
+}
+
+/** @returns {Run} */
+function newRun(id, key, config, dataset) {
+  return {
+    id, key, config, dataset, numParams: 0, steps: config.steps, step: 0, stepAtStart: 0, seconds: 0, secondsBefore: 0,
+    losses: [], names: [], caption: '', created: Date.now(), finished: false,
+  };
+}
+
+function mb(bytes) {
+  return (bytes / 1e6).toFixed(1);
+}
+
+export function rate(steps, seconds) {
+  return seconds > 0 ? (steps / seconds).toFixed(1) : '–';
+}
+
+export function formatSeconds(seconds) {
+  if (!Number.isFinite(seconds)) return '–';
+  if (seconds < 59.95) return `${seconds.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
+}

@@ -1,0 +1,42 @@
+// The controls: Train, Pause/Resume, Stop, Reset, Generate now, Download losses and Restart Python. They ask the
+// shell to act; which of them can be pressed follows the phase.
+
+import { byId, saveFile } from '../dom.js';
+
+/** @param {import('../app.js').App} app */
+export function mountControls(app) {
+  const ui = {
+    train: byId('train'), pause: byId('pause'), stop: byId('stop'), reset: byId('reset'), generate: byId('generate'),
+    download: byId('download-losses'), restart: byId('restart'),
+  };
+  ui.train.addEventListener('click', () => {
+    if (app.state.form.config) app.train(app.state.form.config);
+  });
+  ui.pause.addEventListener('click', () => app.request(app.state.phase === 'paused' ? 'resume' : 'pause'));
+  ui.stop.addEventListener('click', () => app.request('stop'));
+  ui.reset.addEventListener('click', () => app.reset());
+  // the form's count and temperature, which may differ from the run's: an invalid form disables this button
+  ui.generate.addEventListener('click', () => app.generate(app.state.form.config.samples, app.state.form.config.temperature));
+  ui.download.addEventListener('click', () => app.send({ type: 'losses-csv' }));
+  ui.restart.addEventListener('click', () => app.restart());
+  app.on('losses-csv', (message) => saveFile('microgpt-losses.csv', message.csv, 'text/csv'));
+
+  app.onRender((state) => {
+    const { phase, run } = state;
+    const active = phase === 'training' || phase === 'paused';
+    const live = phase !== 'loading' && phase !== 'crashed';
+    const focused = document.activeElement;
+    ui.train.disabled = !(live && !active && state.form.config && state.dataset.info && !state.pending && !state.opening);
+    ui.pause.disabled = !active;
+    ui.pause.textContent = phase === 'paused' ? 'Resume' : 'Pause';
+    ui.stop.disabled = !active;
+    ui.reset.disabled = !(live && run);
+    ui.generate.disabled = !(live && state.hasWeights && state.form.config);
+    ui.download.disabled = !(live && run && run.losses.length > 0);
+    ui.restart.hidden = !(phase === 'crashed' || state.offerRestart);
+    // a button that has just disabled itself (Train, Stop) would drop keyboard focus to the page: pass it on
+    if (focused instanceof HTMLButtonElement && focused.disabled) {
+      [ui.pause, ui.stop, ui.train, ui.generate].find((button) => !button.disabled)?.focus();
+    }
+  });
+}

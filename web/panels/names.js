@@ -1,0 +1,64 @@
+// The generated names: previews while training, names generated on demand, and the final samples. The run keeps
+// what is shown (its names and caption), so a kept or restored run shows its names again.
+
+import { byId } from '../dom.js';
+
+/** How long names from "Generate now" stay during training before a preview replaces them (previews come ~1/s). */
+const GENERATED_KEEP_MS = 5000;
+
+const EMPTY = 'Names appear here while the model trains.';
+
+/** @param {import('../app.js').App} app */
+export function mountNames(app) {
+  // `#samples` is both the --samples field (made by the settings panel) and this list, as the page's contract names them
+  const list = document.querySelector('ol#samples');
+  const caption = byId('samples-caption');
+  const error = byId('names-error');
+  let keepUntil = 0; // names generated during training stay this long before previews replace them
+  let shown = null; // the run whose names are shown
+
+  app.on('preview', (message) => {
+    if (performance.now() < keepUntil) return; // the user's generated names are still being read
+    show(message.names, `Preview at step ${message.step} (temperature ${app.state.run.config.temperature})`);
+  });
+  app.on('generated', (message) => {
+    const { temperature } = app.state.form.config ?? app.state.run.config;
+    show(message.names, `Generated now at step ${app.state.run.step} (temperature ${temperature})`);
+    if (app.state.phase === 'training') keepUntil = performance.now() + GENERATED_KEEP_MS;
+  });
+  app.on('done', (message) => {
+    const { steps, config } = app.state.run;
+    show(message.names, `Final samples after ${steps} steps (temperature ${config.temperature})`);
+  });
+  app.on('error', ({ context, message }) => {
+    if (context !== 'generate') return;
+    error.textContent = `Could not generate names: ${message}`;
+    error.hidden = false;
+  });
+
+  /** @param {import('../protocol.js').Name[]} names */
+  function show(names, text) {
+    Object.assign(app.state.run, { names, caption: text });
+    draw(names, text);
+  }
+
+  function draw(names, text) {
+    caption.textContent = text;
+    error.hidden = true;
+    list.replaceChildren(...names.map(({ text: name, known }) => {
+      const item = document.createElement('li');
+      item.className = `name ${known ? 'known' : 'new'}`;
+      item.textContent = name; // names are the model's output, from the user's data: text only, never HTML
+      item.title = known ? 'in the training data' : 'new: not in the training data';
+      return item;
+    }));
+  }
+
+  app.onRender(({ run }) => {
+    if (run === shown) return;
+    shown = run; // another run on screen: its own names, or none yet
+    keepUntil = 0;
+    if (run?.names.length) draw(run.names, run.caption);
+    else draw([], run?.step ? 'Press “Generate now” for names from these weights.' : EMPTY);
+  });
+}

@@ -1,0 +1,310 @@
+// Keep your work: Save and Open checkpoint (the CLI's own files), the autosave of the run on screen (restored after a
+// reload, a crash of the tab or a later visit), and the list of kept runs, each of which can be reopened,
+// downloaded, compared on the chart or deleted. The checkpoints are made by the worker's Python; this panel only
+// keeps them (store.js) and moves them.
+
+import { formatSeconds } from '../app.js';
+import { smoothed } from '../chart.js';
+import { byId, count, element, quote, saveFile } from '../dom.js';
+import { KEEP_RUNS, StorageError, Store, persist } from '../store.js';
+
+/** The largest checkpoint file the page reads, as microgpt.checkpoint.MAX_BYTES. */
+export const MAX_CHECKPOINT_BYTES = 128 * 1024 * 1024;
+
+/** Autosave while training: every few seconds, or less often when a save itself is slow (a large model). */
+const AUTOSAVE_MS = 5000;
+const AUTOSAVE_COST_RATIO = 20; // at most 1/20 of the time goes into saving
+
+const LAST_RUN = 'your last run';
+
+/** @param {import('../app.js').App} app */
+export function mountRuns(app) {
+  const ui = {
+    save: byId('save-checkpoint'), open: /** @type {HTMLInputElement} */ (byId('open-checkpoint')),
+    ask: byId('checkpoint-ask'), askText: byId('checkpoint-ask-text'),
+    askFile: /** @type {HTMLInputElement} */ (byId('checkpoint-dataset')), askCancel: byId('checkpoint-ask-cancel'),
+    error: byId('runs-error'), storage: byId('storage-status'), list: byId('runs'),
+  };
+  /** @type {Store | null} */
+  let store = null;
+  /** @type {import('../store.js').RunRecord[]} */
+  let kept = [];
+  const saving = new Map(); // run id -> the run, for the checkpoints asked for and not yet received
+  const stored = new Set(); // the datasets (sha256) whose bytes are in the store
+  let lastSave = 0;
+  let saveCost = 0;
+  let restoring = true; // until the run left on screen last time has been reopened (or there was none)
+  /** A checkpoint waiting for its dataset: its bytes and how it was being opened. */
+  let waiting = null;
+
+  const ready = Store.open().then(async (opened) => {
+    store = opened;
+    const persistent = await persist();
+    ui.storage.textContent = `Your runs are kept in this browser (the last ${KEEP_RUNS}, and the one on screen)` +
+      (persistent ? '.' : '; it may clear them when space runs low, so download the checkpoints you want to keep.');
+    await refresh();
+  }, (error) => {
+    restoring = false;
+    ui.storage.textContent = `This browser does not let the page keep runs (${error?.message ?? error}): ` +
+      'download a checkpoint to keep a run.';
+  });
+
+  // ---- saving ----
+
+  ui.save.addEventListener('click', () => {
+    const { run } = app.state;
+    if (run) app.send({ type: 'checkpoint', run: run.id, purpose: 'download' });
+  });
+
+  /** Ask the worker for the run's checkpoint, to keep it in the browser. */
+  function autosave(run = app.state.run) {
+    if (!store || !run || !app.state.hasWeights || saving.has(run.id) || restoring) return;
+    saving.set(run.id, run);
+    lastSave = performance.now();
+    app.send({ type: 'checkpoint', run: run.id, purpose: 'autosave' });
+  }
+
+  app.on('progress', () => {
+    const due = Math.max(AUTOSAVE_MS, AUTOSAVE_COST_RATIO * saveCost);
+    if (app.state.phase === 'training' && performance.now() - lastSave >= due) autosave();
+  });
+  for (const type of ['paused', 'stopped', 'done', 'opened']) app.on(type, () => autosave());
+  app.on('started', () => { lastSave = performance.now(); });
+  // the run on screen is about to be replaced (Train, Reset, Open): keep its last steps first; the worker answers
+  // before it acts on what replaces it
+  app.beforeReplace.push((run) => autosave(run));
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') autosave();
+  });
+
+  app.on('checkpoint', async (message) => {
+    if (message.purpose === 'download') {
+      saveFile(message.name, message.text, 'application/json');
+      return;
+    }
+    const run = saving.get(message.run);
+    saving.delete(message.run);
+    if (!run || !store) return;
+    saveCost = performance.now() - lastSave;
+    const onScreen = app.state.run === run;
+    const dataset = app.state.dataset;
+    const bytes = run.dataset.builtin || stored.has(run.dataset.sha256) || dataset.info?.sha256 !== run.dataset.sha256
+      ? null : dataset.bytes;
+    try {
+      const dropped = await store.save(record(run, message), message.text, bytes, onScreen);
+      if (bytes) stored.add(run.dataset.sha256);
+      if (dropped) showError(`The browser's storage was full: ${count(dropped, 'older run')} made room for this one.`);
+    } catch (error) {
+      if (!(error instanceof StorageError)) throw error;
+      showError(`Could not keep this run in the browser: ${error.message}. Use “Save checkpoint” to keep it as a file.`);
+    }
+    await refresh();
+  });
+
+  /** @returns {import('../store.js').RunRecord} */
+  function record(run, message) {
+    return {
+      key: run.key, config: run.config, dataset: run.dataset, step: message.step, steps: run.steps,
+      seconds: run.secondsBefore + run.seconds, losses: Float64Array.from(run.losses.slice(0, message.step)),
+      names: run.names, caption: run.caption, created: run.created, updated: Date.now(),
+      finished: run.finished && message.step === run.steps, numParams: run.numParams, fileName: message.name,
+    };
+  }
+
+  // Reset, or another run: the run stays among the kept runs, but is no longer the one to restore
+  app.beforeReplace.push(() => store?.clearCurrent());
+
+  // ---- opening ----
+
+  ui.open.addEventListener('change', async () => {
+    const file = ui.open.files[0];
+    ui.open.value = ''; // so picking the same file again is a change
+    if (!file) return;
+    hideMessages();
+    if (file.size > MAX_CHECKPOINT_BYTES) {
+      return showError(`${quote(file.name)} is ${(file.size / 1024 / 1024).toFixed(0)} MB; a checkpoint is at most ` +
+        `${MAX_CHECKPOINT_BYTES / 1024 / 1024} MB. The run on screen is unchanged.`);
+    }
+    try {
+      open(await file.arrayBuffer(), { label: quote(file.name) });
+    } catch (error) {
+      showError(`Could not read ${quote(file.name)}: ${error.message}. The run on screen is unchanged.`);
+    }
+  });
+
+  /** Open a checkpoint's bytes; a copy is kept in case the worker asks for its dataset first. */
+  function open(bytes, options) {
+    waiting = { bytes, options };
+    app.open(bytes.slice(0), options);
+  }
+
+  app.on('opened', () => {
+    waiting = null;
+    hideMessages();
+  });
+
+  app.on('error', async ({ context, message, expected }) => {
+    if (context !== 'open') return;
+    const label = waiting?.options.label ?? 'the checkpoint';
+    if (!expected || !waiting) {
+      waiting = null;
+      restoring = false;
+      if (label === LAST_RUN) {
+        return showError(`Your last run could not be restored: ${message}. It is still in the list below: ` +
+          'download it or delete it.');
+      }
+      return showError(`Could not open ${label}: ${message}. The run on screen is unchanged.`);
+    }
+    // trained on another dataset: the built-in names, or a file this browser keeps, are loaded at once
+    const kept = expected.builtin ? { name: null, bytes: null } : await store?.dataset(expected.sha256);
+    if (kept && !waiting.triedKept) {
+      waiting.triedKept = true;
+      switchDataset(kept.name, kept.bytes);
+      return app.open(waiting.bytes.slice(0), waiting.options);
+    }
+    restoring = false;
+    ui.askText.textContent = `Trained on ${quote(expected.name)} (${count(expected.documents, 'document')}), not ` +
+      `on the dataset in use: pick that file to open ${label}.`;
+    ui.ask.hidden = false;
+    app.render();
+  });
+
+  ui.askFile.addEventListener('change', async () => {
+    const file = ui.askFile.files[0];
+    ui.askFile.value = '';
+    if (!file || !waiting) return;
+    ui.ask.hidden = true;
+    switchDataset(file.name, await file.arrayBuffer());
+    app.open(waiting.bytes.slice(0), waiting.options); // the worker checks the file's digest
+  });
+  ui.askCancel.addEventListener('click', () => {
+    waiting = null;
+    hideMessages();
+    app.render();
+  });
+
+  /** Train on another dataset: the run on screen, if still going, stops first (its autosave keeps it). */
+  function switchDataset(name, bytes) {
+    if (app.state.phase === 'training' || app.state.phase === 'paused') app.request('stop');
+    app.loadDataset(name, bytes);
+  }
+
+  // after a reload, a crash of the tab or a later visit: the run that was on screen, paused where it was saved
+  app.on('dataset', async () => {
+    if (!restoring) return;
+    await ready;
+    const key = store && await store.current();
+    const saved = key && await store.get(key);
+    if (!saved) {
+      restoring = false;
+      return;
+    }
+    restoring = false;
+    reopen(saved, LAST_RUN);
+  });
+
+  /** Reopen a kept run on its own dataset. */
+  function reopen({ record: kept, checkpoint, dataset }, label) {
+    const { info } = app.state.dataset;
+    if (info?.sha256 !== kept.dataset.sha256) {
+      if (kept.dataset.builtin) switchDataset(null, null);
+      else if (dataset) switchDataset(dataset.name, dataset.bytes);
+    }
+    if (dataset) stored.add(kept.dataset.sha256);
+    open(new TextEncoder().encode(checkpoint).buffer, { key: kept.key, before: kept, label,
+      restored: label === LAST_RUN });
+  }
+
+  // ---- the list ----
+
+  async function refresh() {
+    kept = store ? await store.list() : [];
+    app.render();
+  }
+
+  function showError(text) {
+    ui.error.textContent = text;
+    ui.error.hidden = false;
+  }
+
+  function hideMessages() {
+    ui.error.hidden = true;
+    ui.ask.hidden = true;
+  }
+
+  let drawn = null;
+  app.onRender((state) => {
+    const live = state.phase !== 'loading' && state.phase !== 'crashed';
+    ui.save.disabled = !(live && state.run && state.hasWeights);
+    ui.open.disabled = !live || Boolean(state.opening) || Boolean(state.pending);
+    const key = state.run?.key;
+    const signature = `${kept.map((r) => `${r.key}:${r.updated}`).join()}|${key}|${state.compared.length}|${live}`;
+    if (signature === drawn) return;
+    drawn = signature;
+    ui.list.replaceChildren(...kept.map((kept) => item(kept, kept.key === key, live)));
+  });
+
+  /** @param {import('../store.js').RunRecord} run */
+  function item(run, onScreen, live) {
+    const li = element('li', `run${onScreen ? ' current' : ''}`);
+    li.dataset.key = run.key;
+    li.dataset.config = JSON.stringify(run.config);
+    const { config } = run;
+    const dataset = run.dataset.builtin ? 'names.txt' : quote(run.dataset.name, 40);
+    li.append(element('p', 'run-title', `${dataset} · ${config.n_layer} layer${config.n_layer > 1 ? 's' : ''}, ` +
+      `${config.n_embd} wide · seed ${config.seed} · learning rate ${config.learning_rate}` +
+      (onScreen ? ' (on screen)' : '')));
+    const last = run.losses.length ? ` · loss ${smoothed(run.losses).at(-1).toFixed(4)}` : '';
+    const when = new Date(run.updated).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short' });
+    li.append(element('p', 'run-meta', `${run.finished ? 'done' : 'step'} ${run.step.toLocaleString('en')} of ` +
+      `${run.steps.toLocaleString('en')}${last} · ${formatSeconds(run.seconds)} · ${when}`));
+    if (run.names.length) li.append(element('p', 'run-names', run.names.map((n) => n.text).join(', ')));
+    const actions = element('div', 'run-actions');
+    const label = `the run of ${when}`;
+    actions.append(
+      button('Open', 'open-run', !live || onScreen, async () => {
+        const saved = await store.get(run.key);
+        if (saved) reopen(saved, label);
+        else showError('That run is no longer in the browser.');
+      }),
+      button('Download', 'download-checkpoint', false, async () => {
+        const saved = await store.get(run.key);
+        if (saved) saveFile(run.fileName, saved.checkpoint, 'application/json');
+      }),
+      compareBox(run, onScreen),
+      button('Delete', 'delete-run', onScreen, async () => {
+        await store.delete(run.key);
+        app.state.compared = app.state.compared.filter((c) => c.key !== run.key);
+        await refresh();
+      }),
+    );
+    for (const b of actions.querySelectorAll('button')) b.setAttribute('aria-label', `${b.textContent} ${label}`);
+    li.append(actions);
+    return li;
+  }
+
+  function compareBox(run, onScreen) {
+    const box = /** @type {HTMLInputElement} */ (element('input', 'compare-run'));
+    box.type = 'checkbox';
+    box.checked = app.state.compared.some((c) => c.key === run.key);
+    box.disabled = onScreen || run.losses.length === 0;
+    box.addEventListener('change', () => {
+      const others = app.state.compared.filter((c) => c.key !== run.key);
+      const label = `seed ${run.config.seed}, lr ${run.config.learning_rate}, ${run.config.n_layer}×${run.config.n_embd}`;
+      app.state.compared = box.checked ? [...others, { key: run.key, label, losses: run.losses }] : others;
+      app.render();
+    });
+    const wrapper = element('label', 'compare', ' On the chart');
+    wrapper.prepend(box);
+    return wrapper;
+  }
+}
+
+function button(text, className, disabled, onClick) {
+  const b = /** @type {HTMLButtonElement} */ (element('button', className, text));
+  b.type = 'button';
+  b.disabled = disabled;
+  b.addEventListener('click', onClick);
+  return b;
+}
+

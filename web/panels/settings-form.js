@@ -1,0 +1,100 @@
+// The settings form: one field per CLI flag, checked as typed (settings.js), and the two texts that describe the
+// run on screen: the equivalent terminal command and the URL hash. Settings edited after a run has started belong
+// to the next run: they are marked as such, and the command and the link keep describing the run shown.
+
+import { byId } from '../dom.js';
+import { FIELDS, cliCommand, fieldId, fromHash, parse, textsOf, toHash } from '../settings.js';
+
+/** @param {import('../app.js').App} app */
+export function mountSettings(app) {
+  const cli = byId('cli-command');
+  const edited = byId('settings-edited');
+  const inputs = {};
+  for (const f of FIELDS) inputs[f.key] = makeField(byId('fields'), f, () => onChange());
+  app.state.form = { config: null, numParams: undefined, edited: false };
+
+  fill(fromHash(location.hash));
+  window.addEventListener('hashchange', () => {
+    if (location.hash !== currentHash()) fill(fromHash(location.hash));
+  });
+  app.on('dataset', () => onChange()); // the output layer's bound and the parameter count depend on the vocabulary
+  app.on('described', (message) => { app.state.form.numParams = message.numParams; });
+  // a link's settings, when the page restores the run the user left: they stay in the form, for the next run
+  let linked = location.hash.includes('=');
+  app.on('opened', (message) => {
+    if (!(linked && app.state.run.restored)) fill(textsOf(message.config));
+    linked = false;
+  });
+
+  function fill(texts) {
+    for (const f of FIELDS) inputs[f.key].input.value = texts[f.key];
+    onChange();
+  }
+
+  function formTexts() {
+    return Object.fromEntries(FIELDS.map((f) => [f.key, inputs[f.key].input.value]));
+  }
+
+  function onChange() {
+    const { config, errors } = parse(formTexts(), app.state.dataset.vocabSize);
+    for (const f of FIELDS) {
+      const { input, error } = inputs[f.key];
+      error.textContent = errors[f.key] || '';
+      input.setAttribute('aria-invalid', String(Boolean(errors[f.key])));
+    }
+    app.state.form.config = config;
+    app.state.form.numParams = undefined;
+    const { phase, dataset } = app.state;
+    if (config && dataset.info && phase !== 'loading' && phase !== 'crashed') app.send({ type: 'describe', config });
+    app.render();
+  }
+
+  /** The hash of the run on screen, else of the form. */
+  function currentHash() {
+    const run = app.state.run;
+    return toHash(run ? textsOf(run.config) : formTexts());
+  }
+
+  app.onRender((state) => {
+    const { run, form } = state;
+    const hash = currentHash();
+    if (location.hash !== hash) history.replaceState(null, '', hash || location.pathname + location.search);
+    const dataset = run ? run.dataset : state.dataset.info;
+    const name = dataset && !dataset.builtin ? dataset.name : null;
+    if (run) cli.textContent = cliCommand(run.config, name);
+    else cli.textContent = form.config ? cliCommand(form.config, name) : 'Fix the settings marked above.';
+    // settings that differ from the run on screen are for the next run
+    let changed = [];
+    if (run) changed = FIELDS.filter((f) => String(run.config[f.key]) !== inputs[f.key].input.value.trim());
+    for (const f of FIELDS) inputs[f.key].input.classList.toggle('edited', changed.includes(f));
+    form.edited = changed.length > 0;
+    edited.hidden = !form.edited;
+    edited.textContent = form.edited ? `Edited (${changed.map((f) => f.label.toLowerCase()).join(', ')}): ` +
+      'these settings apply to the next run, when you press Train. The command, the link and the figures describe ' +
+      'the run on screen.' : '';
+  });
+}
+
+function makeField(container, f, onInput) {
+  const id = fieldId(f);
+  const wrapper = document.createElement('div');
+  wrapper.className = 'field';
+  const label = document.createElement('label');
+  label.htmlFor = id;
+  label.textContent = f.label;
+  const flag = document.createElement('span');
+  flag.className = 'flag';
+  flag.textContent = f.flag;
+  label.append(' ', flag);
+  const input = document.createElement('input');
+  Object.assign(input, { id, name: id, type: 'text', autocomplete: 'off', spellcheck: false });
+  input.inputMode = f.kind === 'int' ? 'numeric' : 'decimal';
+  input.setAttribute('aria-describedby', `${id}-error settings-edited`);
+  const error = document.createElement('p');
+  error.id = `${id}-error`;
+  error.className = 'error';
+  wrapper.append(label, input, error);
+  container.append(wrapper);
+  input.addEventListener('input', onInput);
+  return { input, error };
+}
