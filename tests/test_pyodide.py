@@ -94,3 +94,38 @@ def test_the_sites_standard_library_is_precompiled_and_complete():
     result = json.loads(out.stdout)
     assert result['file'].endswith('/json/decoder.pyc')
     assert 'json/decoder.py", line' in result['traceback'] and 'self.scan_once(s, idx)' in result['traceback']
+
+
+CHECKPOINTS = """
+import json
+from microgpt import Config, Trainer, builtin_names, checkpoint, documents
+docs = documents(builtin_names())
+trainer = Trainer(Config(steps=10), docs)
+losses = [trainer.step() for _ in range(4)]
+text = checkpoint.dumps(trainer, losses, checkpoint.dataset_info(docs))
+refused = {}
+for name, bad in [('deep', '[' * 100_000 + ']' * 100_000), ('deep object', '{"a":' * 50_000 + '1' + '}' * 50_000),
+                  ('digits', text.replace('"seed":42', '"seed":' + '9' * 5000))]:
+    try:
+        checkpoint.loads(bad)
+    except checkpoint.CheckpointError as e:
+        refused[name] = str(e)
+json.dumps({'text': text, 'refused': refused})
+"""
+
+
+@pytest.mark.skipif(shutil.which('node') is None, reason="Node.js is not installed")
+def test_checkpoints_in_pyodide():
+    """The page's checkpoints are the CLI's, byte for byte but for the Python that made them; and a file nested
+    100,000 deep, which would overflow WebAssembly's stack inside json.loads (a fatal error: the runtime is gone),
+    is refused with a message, as natively."""
+    out = subprocess.run(['node', TESTS / 'pyodide_run.mjs', wheel()], input=CHECKPOINTS, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result, native = json.loads(out.stdout), {}
+    exec(CHECKPOINTS.replace('json.dumps(', 'native = ('), {}, native)
+    page, here = json.loads(result['text']), json.loads(native['native']['text'])
+    assert page.pop('python').startswith('CPython 3.') and 'emscripten' not in here.pop('python')
+    assert page == here
+    assert result['refused'] == native['native']['refused'] and len(result['refused']) == 3
+    assert 'too deeply' in result['refused']['deep'] and 'integer of 5,000 digits' in result['refused']['digits']

@@ -87,3 +87,37 @@ def test_the_hash_holds_only_the_changes_and_reads_back():
 def test_the_cli_command_quotes_the_file_name(name, expected):
     config = js(f"parse({json.dumps({**DEFAULTS, 'steps': '50'})}).config")
     assert js(f"cliCommand({json.dumps(config)}, {json.dumps(name)})") == expected
+
+
+def test_the_bounds_are_microgpts_limits():
+    """A checkpoint the page writes opens in the CLI and back: both bound runs alike (microgpt.limits)."""
+    from microgpt import limits
+    script = (f"import * as s from {json.dumps((ROOT / 'web' / 'settings.js').as_uri())};\n"
+              "console.log(JSON.stringify([s.MAX_MODEL_SIZE, s.MAX_ATTENTION_SIZE, s.MAX_OUTPUT_SIZE, s.MAX_PARAMS, "
+              "s.FIELDS.find((f) => f.key === 'steps').max]));")
+    out = subprocess.run(['node', '--input-type=module', '-e', script], capture_output=True, text=True, timeout=60)
+    assert json.loads(out.stdout) == [limits.MAX_MODEL_SIZE, limits.MAX_ATTENTION_SIZE, limits.MAX_OUTPUT_SIZE,
+                                      limits.MAX_PARAMS, limits.MAX_STEPS]
+
+
+@pytest.mark.parametrize('vocab, changes', [
+    (27, {'n_embd': '256', 'n_head': '4', 'block_size': '4'}),   # 12 x 256^2 + ...: 800,768, allowed
+    (27, {'n_layer': '2', 'n_embd': '256', 'block_size': '2'}),  # 1,587,712: over
+    (16000, {'n_embd': '64', 'block_size': '4'}),                # the output layer: 2 x 16,000 x 64 + ...
+    (3001, {'n_embd': '32', 'block_size': '43'}),
+])
+def test_the_parameter_bound_is_the_cores(vocab, changes):
+    from microgpt import Config, limits
+    from microgpt.model import num_params
+    texts = {**DEFAULTS, **changes}
+    config = Config(**{k: (float(v) if k in ('learning_rate', 'temperature') else int(v)) for k, v in texts.items()})
+    try:
+        limits.check(config, vocab)
+        allowed = True
+    except ValueError:
+        allowed = False
+    result = js(f"parse({json.dumps(texts)}, {vocab})")
+    assert (result['config'] is not None) == allowed, result['errors']
+    if num_params(config, vocab) > limits.MAX_PARAMS:
+        assert result['errors'] == {'n_embd': f'Too large for a browser tab: {num_params(config, vocab):,} parameters; '
+                                              f'the limit is 1,048,576.'}
