@@ -12,6 +12,7 @@ need a Chromium: Debian's (.ci/run installs it) or Playwright's own.
 """
 
 import argparse
+import base64
 import functools
 import hashlib
 import http.server
@@ -194,11 +195,13 @@ def trim_lock_file(path):
 
 
 def write_service_worker(runtime_version):
-    """site/sw.js: web/sw.js with the list of every file of the site and a version that changes with any of them."""
-    files = sorted(path.relative_to(SITE).as_posix() for path in SITE.rglob('*') if path.is_file())
+    """site/sw.js: web/sw.js with every file of the site and its hash, and a version that changes with any of them."""
+    files = []
     content = hashlib.sha256()
-    for name in files:
-        content.update(name.encode() + b'\0' + (SITE / name).read_bytes())
+    for path in sorted(p for p in SITE.rglob('*') if p.is_file()):
+        name, data = path.relative_to(SITE).as_posix(), path.read_bytes()
+        files.append([name, 'sha256-' + base64.b64encode(hashlib.sha256(data).digest()).decode()])
+        content.update(name.encode() + b'\0' + data)
     version = f"{runtime_version}-{content.hexdigest()[:12]}"
     source = (WEB / 'sw.js').read_text()
     assert "'__VERSION__'" in source and "['__FILES__']" in source

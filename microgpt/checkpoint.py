@@ -9,6 +9,7 @@ in one sentence; `restore()` then builds the trainer on the documents given, if 
 """
 
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -74,8 +75,9 @@ def dumps(trainer, losses, dataset):
 
 def loads(data):
     """The checkpoint in `data` (bytes or str), checked; CheckpointError says what is wrong with it."""
-    if len(data) > MAX_BYTES:
-        raise CheckpointError(f"the file is {len(data):,} bytes, more than any checkpoint ({MAX_BYTES:,}): "
+    size = len(data.encode('utf-8')) if isinstance(data, str) else len(data)
+    if size > MAX_BYTES:
+        raise CheckpointError(f"the file is {size:,} bytes, more than any checkpoint ({MAX_BYTES:,}): "
                               "it is not a microgpt checkpoint")
     if not isinstance(data, str):
         try:
@@ -147,6 +149,12 @@ def write(path, text):
     except BaseException:  # a full disk, or an interrupt: no half-written temp file left behind
         os.unlink(temp)
         raise
+    if hasattr(os, 'O_DIRECTORY'):  # the rename itself on disk too (POSIX; Windows has no directory handles)
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _check(checkpoint):
@@ -199,22 +207,20 @@ def _check_dataset(dataset):
 
 # A checkpoint nests five deep at most ({"state": {"params": {"wte": [[...]]}}}). json.loads recurses once per level,
 # and in Pyodide a few thousand levels overflow WebAssembly's stack before Python's recursion limit is reached (a
-# fatal error: the runtime is gone), so the depth is measured before parsing, skipping the strings' contents.
+# fatal error: the runtime is gone), so the depth is measured before parsing. In linear time, at C speed, whatever
+# the file: the escapes go first (an escaped backslash, then an escaped quote), so that a string is a quote, no
+# quote, a quote, then the strings, then all but the brackets; what is left is summed level by level.
 _MAX_DEPTH = 8
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_STRING = re.compile(r'"[^"]*"')
+_NOT_BRACKETS = re.compile(r'[^\[\]{}]+')
+_LEVEL = {'[': 1, '{': 1, ']': -1, '}': -1}.__getitem__
 
 
 def _check_nesting(text):
-    depth = 0
-    for token in _TOKENS.finditer(text):
-        bracket = token.group()
-        if bracket in '[{':
-            depth += 1
-            if depth > _MAX_DEPTH:
-                raise CheckpointError(f"the file nests lists or objects too deeply to be a checkpoint "
-                                      f"(more than {_MAX_DEPTH} levels, at offset {token.start():,})")
-        elif bracket in ']}':
-            depth -= 1
+    brackets = _NOT_BRACKETS.sub('', _STRING.sub('', text.replace('\\\\', '').replace('\\"', '')))
+    if brackets and max(itertools.accumulate(map(_LEVEL, brackets))) > _MAX_DEPTH:
+        raise CheckpointError(f"the file nests lists or objects too deeply to be a checkpoint (more than {_MAX_DEPTH} "
+                              "levels)")
 
 
 def _short_text(value):

@@ -138,6 +138,8 @@ def _run(p, args, out):
             except ValueError as e:
                 raise ValueError(f"cannot save this run: {e} (every checkpoint opens in the page too; without "
                                  "--save and --until there is no limit)") from None
+        if save_path is not None:
+            _check_writable(save_path)  # now, not after hours of training
         if resume_path is None:
             trainer, losses = Trainer(config, docs), []
         else:
@@ -245,6 +247,18 @@ def _save(path, trainer, losses, dataset):
         checkpoint.write(path, checkpoint.dumps(trainer, losses, dataset))
     except OSError as e:
         raise _Failure(f"cannot save {path}: {e.strerror or e}") from None
+
+
+def _check_writable(path):
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ValueError(f"cannot save to {path}: it is a directory")
+    if os.path.exists(path) and not os.path.isfile(path):  # a device or a pipe is never replaced by a file
+        raise ValueError(f"cannot save to {path}: it is not a regular file")
+    if not os.path.isdir(directory):
+        raise ValueError(f"cannot save to {path}: there is no directory {directory}")
+    if not os.access(directory, os.W_OK):
+        raise ValueError(f"cannot save to {path}: the directory {directory} is not writable")
 
 
 def _resume(path, input_path):

@@ -13,7 +13,11 @@ The page's `web/settings.js` mirrors these constants (a test compares them). The
 except when it writes a checkpoint: every checkpoint it writes, the page and the command line can open.
 """
 
-MAX_STEPS = 1_000_000
+# Each setting's range in the page's form (the seed: random.seed's 32-bit words; samples: what a list shows). A
+# checkpoint beyond them would open in a page whose form cannot show its settings, or sample for hours at its end.
+RANGES = {'steps': (1, 1_000_000), 'seed': (0, 2 ** 32 - 1), 'samples': (1, 500), 'n_layer': (1, 8),
+          'n_embd': (1, 256), 'n_head': (1, 64), 'block_size': (1, 256)}
+MAX_STEPS = RANGES['steps'][1]
 MAX_MODEL_SIZE = 2 ** 18      # n_layer x n_embd^2 x block_size
 MAX_ATTENTION_SIZE = 2 ** 18  # n_layer x n_head x block_size^2
 MAX_OUTPUT_SIZE = 2 ** 22     # vocab_size x n_embd x block_size
@@ -23,7 +27,11 @@ MAX_PARAMS = 2 ** 20          # the parameters, each a Value with two Adam momen
 def check(config, vocab_size):
     """Raise ValueError, naming the product and its limit, if the run is larger than a browser tab trains."""
     c = config
-    _bound("the run is too long", "steps", c.steps, MAX_STEPS)
+    for name, (low, high) in RANGES.items():
+        value = getattr(c, name)
+        if not low <= value <= high:
+            shown = f"{value:,}" if abs(value) < 10 ** 40 else "beyond 10^40"
+            raise ValueError(f"{name} is {shown}; a browser tab takes {low:,} to {high:,}")
     _bound("the model is too large", "n_layer x n_embd^2 x block_size", c.n_layer * c.n_embd ** 2 * c.block_size,
            MAX_MODEL_SIZE)
     _bound("the attention is too large", "n_layer x n_head x block_size^2", c.n_layer * c.n_head * c.block_size ** 2,

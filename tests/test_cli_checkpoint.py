@@ -128,7 +128,7 @@ def saved(tmp_path_factory):
     (['--resume', '.'], 'cannot read .: Is a directory'),
     (['--n-embd', 64, '--block-size', 128, '--until', 3],
      'cannot save this run: the model is too large: n_layer x n_embd^2 x block_size is 524,288; the limit is 262,144'),
-    (['--steps', 2_000_000, '--save', 'x.json'], 'the run is too long: steps is 2,000,000; the limit is 1,000,000'),
+    (['--steps', 2_000_000, '--save', 'x.json'], 'steps is 2,000,000; a browser tab takes 1 to 1,000,000'),
 ])
 def test_bad_input_is_one_clear_line(saved, args, message):
     out = run(*args, cwd=saved)
@@ -188,17 +188,18 @@ def test_a_closed_standard_output_is_one_line(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def test_a_save_that_fails_is_one_line_and_leaves_no_file(tmp_path):
+@pytest.mark.parametrize('path, message', [
+    ('dir', 'cannot save to dir: it is a directory'),
+    ('nowhere/x.json', 'cannot save to nowhere/x.json: there is no directory {tmp}/nowhere'),
+    ('/dev/null', 'cannot save to /dev/null: it is not a regular file'),  # as root, a rename would replace it
+])
+def test_a_save_that_cannot_be_made_is_refused_before_training(tmp_path, path, message):
     (tmp_path / 'dir').mkdir()
-    out = run('--steps', 3, '--until', 2, '--save', 'dir', cwd=tmp_path)
-    assert out.returncode == 1 and out.stdout.endswith(b'\r\n')
-    assert one_line(out.stderr) == "microgpt: error: cannot save dir: Is a directory"
-    assert os.listdir(tmp_path) == ['dir'] and os.listdir(tmp_path / 'dir') == []
-    if os.geteuid() != 0:  # root writes anywhere
-        (tmp_path / 'dir').chmod(0o500)
-        out = run('--steps', 3, '--until', 2, '--save', 'dir/x.json', cwd=tmp_path)
-        assert out.returncode == 1
-        assert one_line(out.stderr) == "microgpt: error: cannot save dir/x.json: Permission denied"
+    out = run('--steps', 3, '--until', 2, '--save', path, cwd=tmp_path)
+    assert out.returncode == 2 and out.stdout == b''
+    assert one_line(out.stderr) == f"microgpt: error: {message.format(tmp=tmp_path)} (see --help)"
+    assert sorted(os.listdir(tmp_path)) == ['dir'] and os.listdir(tmp_path / 'dir') == []
+    assert os.path.exists('/dev/null') and not os.path.isfile('/dev/null')
 
 
 def start(tmp_path, *args):

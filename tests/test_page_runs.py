@@ -175,14 +175,17 @@ def bad_files(tmp_path):
     text = good.read_text()
     state = json.loads(text)
     huge = json.loads(text)
-    huge['state']['config']['n_layer'] = 10 ** 9
+    huge['state']['config'].update(n_layer=8, n_embd=256)
+    endless = json.loads(text)
+    endless['state']['config']['samples'] = 10 ** 8  # would sample for hours at the end, past any Stop
     old = dict(state, version=0)
     return {
         'truncated': (text[:len(text) // 2], 'the file is not JSON'),
         'not json': ('<html><script>window.pwned=1</script></html>', 'the file is not JSON'),
         'another json': ('{"name": "package.json", "version": "1.0.0"}', 'not a microgpt checkpoint'),
         'old format': (json.dumps(old), 'version 0'),
-        'huge model': (json.dumps(huge), 'too large'),
+        'huge model': (json.dumps(huge), 'the model is too large'),
+        'endless samples': (json.dumps(endless), 'samples is 100,000,000; a browser tab takes 1 to 500'),
         'deep': ('[' * 5000 + ']' * 5000, 'checkpoint'),
     }
 
@@ -270,3 +273,22 @@ def test_the_site_works_offline_after_one_visit(browser, site_url):
     assert names(page) == samples
     assert errors == []
     context.close()
+
+
+def test_loading_shows_the_bytes_of_the_runtime_fetched(page, site_url):
+    cdp = page.context.new_cdp_session(page)
+    cdp.send('Network.enable')
+    cdp.send('Network.emulateNetworkConditions', {'offline': False, 'latency': 20, 'uploadThroughput': 1_000_000,
+                                                  'downloadThroughput': 3_000_000})  # bytes/s: ~5 s for the runtime
+    page.goto(site_url)
+    seen = [page.text_content('#status')]
+    while not READY.match(seen[-1]):  # polled: the page's CSP forbids the string predicates of wait_for_function
+        page.wait_for_timeout(30)
+        if page.text_content('#status') != seen[-1]:
+            seen.append(page.text_content('#status'))
+    progress = [t for t in seen if t.startswith('Loading the Python runtime: ')]
+    fetched = [float(re.match(r'^Loading the Python runtime: (\d+\.\d) of (\d+\.\d) MB…$', t).group(1)) for t in progress]
+    assert len(fetched) >= 3 and fetched == sorted(fetched) and fetched[0] < fetched[-1], progress
+    total = float(re.search(r'of (\d+\.\d) MB', progress[0]).group(1))
+    assert 10 < total < 20  # the WebAssembly, the standard library and the wheel
+    assert 'Starting Python…' in seen

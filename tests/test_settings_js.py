@@ -94,10 +94,10 @@ def test_the_bounds_are_microgpts_limits():
     from microgpt import limits
     script = (f"import * as s from {json.dumps((ROOT / 'web' / 'settings.js').as_uri())};\n"
               "console.log(JSON.stringify([s.MAX_MODEL_SIZE, s.MAX_ATTENTION_SIZE, s.MAX_OUTPUT_SIZE, s.MAX_PARAMS, "
-              "s.FIELDS.find((f) => f.key === 'steps').max]));")
+              "Object.fromEntries(s.FIELDS.filter((f) => f.kind === 'int').map((f) => [f.key, [f.min, f.max]]))]));")
     out = subprocess.run(['node', '--input-type=module', '-e', script], capture_output=True, text=True, timeout=60)
     assert json.loads(out.stdout) == [limits.MAX_MODEL_SIZE, limits.MAX_ATTENTION_SIZE, limits.MAX_OUTPUT_SIZE,
-                                      limits.MAX_PARAMS, limits.MAX_STEPS]
+                                      limits.MAX_PARAMS, {k: list(v) for k, v in limits.RANGES.items()}]
 
 
 @pytest.mark.parametrize('vocab, changes', [

@@ -35,8 +35,13 @@ export class App {
       refused: null, // the last dataset the worker refused (the dataset panel names it)
       /** @type {Run | null} */
       run: null,
-      opening: null, // the id of a checkpoint being opened, until the worker answers
+      opening: null, // a checkpoint being opened ({id, key, label, ...}: see open()), until the worker answers
       runs: 0, // runs started or opened so far: the next id
+      /** the settings panel's form: its config (null while a field is invalid), and that config's parameter count */
+      form: { config: /** @type {Config | null} */ (null), numParams: /** @type {number | undefined} */ (undefined),
+        edited: false },
+      /** @type {{key: string, label: string, losses: ArrayLike<number>}[]} kept runs shown on the chart */
+      compared: [],
       hasWeights: false,
       offerRestart: false, // after an internal error: the runtime may be unusable, so offer a fresh one
       requested: null, // 'pause', 'resume' or 'stop' sent and not yet done: a slow step may take seconds to end
@@ -79,7 +84,6 @@ export class App {
       Object.assign(this.status.dataset, { step: message.step, seconds: message.seconds, wasmBytes: message.wasmBytes });
       const due = performance.now() - this.state.statusAt >= STATUS_EVERY_MS;
       if (this.state.phase === 'training' && !this.state.requested && due) this.setPhase('training');
-      else if (message.step === message.losses.length) this.render(); // the first losses: they can be saved now
     });
     this.on('paused', (message) => {
       this.state.requested = null;
@@ -142,28 +146,38 @@ export class App {
     // the buttons stay enabled (keyboard focus stays on them): a repeat waits, a stop overrides a pending pause
     if (state.requested === type || state.requested === 'stop') return;
     state.requested = type;
-    this.send({ type });
+    this.send({ type, run: state.run.id });
     if (type === 'resume') return this.render();
     this.setPhase(state.phase, `${type === 'pause' ? 'Pausing' : 'Stopping'} after the current step…`);
   }
 
   reset() {
     this.replacing();
-    if (this.state.phase === 'training' || this.state.phase === 'paused') this.send({ type: 'stop' });
+    const { run, phase } = this.state;
+    if (phase === 'training' || phase === 'paused') this.send({ type: 'stop', run: run.id });
     this.clearRun();
+    this.state.opening = null; // a checkpoint being opened: its reply is dropped, and the next run replaces it
     this.setPhase('ready');
   }
 
   /**
-   * Open a checkpoint file's bytes as the run on screen, paused at its step (`finished`: a run that had ended, shown
-   * as done). `key` and `before` continue a kept run: its storage key and what the page knew of it. A bad file
-   * changes nothing: the worker refuses it before it touches the run on screen.
+   * Open a checkpoint file's bytes as the run on screen, paused at its step, on the current dataset or on `dataset`
+   * ({name, bytes}, null bytes for the built-in names). `key` and `before` continue a kept run: its storage key and
+   * what the page knew of it (a finished one is shown as done). A bad file, or one of another dataset, changes
+   * nothing: the worker checks it before it touches the run on screen.
    */
-  open(bytes, { key = crypto.randomUUID(), before = null, label = 'the checkpoint', restored = false } = {}) {
+  open(bytes, { dataset = null, key = crypto.randomUUID(), before = null, label = 'the checkpoint', restored = false } = {}) {
     this.replacing();
     const id = ++this.state.runs;
-    this.state.opening = { id, key, before, label, restored };
-    this.send({ type: 'open', run: id, bytes });
+    this.state.opening = { id, key, before, label, restored, dataset };
+    const copy = dataset && { name: dataset.name, bytes: dataset.bytes && dataset.bytes.slice(0) };
+    this.send({ type: 'open', run: id, bytes, dataset: copy });
+    this.render();
+  }
+
+  /** Show these kept runs on the chart beside the run on screen. */
+  compare(runs) {
+    this.state.compared = runs;
     this.render();
   }
 
@@ -190,7 +204,9 @@ export class App {
 
   /** @param {Request} message */
   send(message) {
-    const transfer = 'bytes' in message && message.bytes ? [message.bytes] : [];
+    const transfer = [];
+    if ('bytes' in message && message.bytes) transfer.push(message.bytes);
+    if ('dataset' in message && message.dataset?.bytes) transfer.push(message.dataset.bytes);
     this.worker.postMessage(message, transfer);
   }
 
@@ -229,9 +245,10 @@ export class App {
 
   /** @param {import('./protocol.js').Opened} message */
   onOpened(message) {
-    const { key, before, label, restored } = this.state.opening;
+    const { key, before, label, restored, dataset } = this.state.opening;
     this.state.opening = null;
     this.clearRun();
+    if (dataset) this.state.dataset = { ...dataset, info: message.dataset, vocabSize: message.vocabSize };
     const run = newRun(message.run, key, message.config, this.state.dataset.info);
     Object.assign(run, { restored,
       numParams: message.numParams, step: message.step, stepAtStart: message.step, losses: Array.from(message.losses),

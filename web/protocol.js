@@ -24,9 +24,12 @@
  * @typedef {{type: 'describe', config: Config}} DescribeRequest  parameter count of a config on the current dataset
  * @typedef {{type: 'train', config: Config, run: number}} TrainRequest  a new run on the current dataset, with the
  *          page's id for it: the worker tags every reply about the run with it, so the page can drop stale ones
- * @typedef {{type: 'open', run: number, bytes: ArrayBuffer}} OpenRequest  a checkpoint file's bytes: the run it holds
- *          becomes run `run`, paused at its step, on the current dataset (which must be the one it was trained on)
- * @typedef {{type: 'pause'} | {type: 'resume'} | {type: 'stop'}} ControlRequest
+ * @typedef {{type: 'open', run: number, bytes: ArrayBuffer, dataset: {name: string | null, bytes: ArrayBuffer | null}
+ *            | null}} OpenRequest  a checkpoint file's bytes: the run it holds becomes run `run`, paused at its step,
+ *          on the current dataset or on `dataset` (which then becomes the current one); either must be the one it
+ *          was trained on, else nothing changes
+ * @typedef {{type: 'pause' | 'resume' | 'stop', run: number}} ControlRequest  about the run `run`: ignored once
+ *          another run has replaced it
  * @typedef {{type: 'generate', run: number, count: number, temperature: number}} GenerateRequest  names from the
  *          current weights, those of the page's run `run`
  * @typedef {{type: 'checkpoint', run: number, purpose: 'download' | 'autosave'}} CheckpointRequest  the run's
@@ -45,8 +48,8 @@
  * @typedef {{type: 'described', numParams: number}} Described
  * @typedef {{type: 'started', run: number, steps: number, numParams: number}} Started
  * @typedef {{type: 'opened', run: number, config: Config, step: number, losses: Float64Array, numParams: number,
- *            microgpt: string, python: string}} Opened  a checkpoint restored, paused at `step`; `microgpt` and
- *          `python`: what made it
+ *            microgpt: string, python: string, dataset: Dataset, vocabSize: number}} Opened  a checkpoint
+ *          restored, paused at `step`, on `dataset` (now the current one); `microgpt` and `python`: what made it
  * @typedef {{type: 'progress', run: number, step: number, losses: Float64Array, seconds: number, wasmBytes: number}} Progress
  *          `losses` are the steps since the previous progress, ending at `step`; `seconds` is training time so far;
  *          `wasmBytes` the size of the worker's WebAssembly memory
@@ -56,7 +59,8 @@
  *          final samples
  * @typedef {{type: 'generated', run: number, names: Name[]}} Generated
  * @typedef {{type: 'checkpoint', run: number, purpose: 'download' | 'autosave', step: number, name: string,
- *            text: string}} Checkpoint  `name`: the file name microgpt gives it (dataset, settings, step)
+ *            text: string, seconds: number}} Checkpoint  `name`: the file name microgpt gives it (dataset, settings,
+ *          step); `seconds`: what making it cost
  * @typedef {{type: 'losses-csv', csv: string}} LossesCsv
  * @typedef {{type: 'error', context: string, message: string, cause: 'input' | 'internal' | 'fatal', run?: number,
  *            expected?: Dataset}} WorkerError  context: the request that failed ('load', 'dataset', 'train', 'open',

@@ -17,38 +17,51 @@ class Session:
     def __init__(self):
         self.docs, self.known, self.vocab_size, self.dataset = None, set(), 0, None
         self.trainer, self.losses = None, []
+        self.run_dataset = None  # the dataset the trainer trains on: the current one may have changed since
         self.final = None  # a finished run's checkpoint, taken before its final samples drew from its generator
         self.seconds = 0.0  # training time of the current run, not counting pauses
 
     def load_dataset(self, name, data):
         """Parse a dataset (UTF-8 bytes, or None for the built-in names); a bad one raises and the current one stays."""
-        docs = microgpt.documents(microgpt.builtin_names() if data is None else data)
-        self.docs, self.known = docs, set(docs)
-        self.vocab_size = microgpt.Tokenizer.from_documents(docs).vocab_size
-        self.dataset = checkpoint.dataset_info(docs, name)
+        self.use(*self.parse(name, data))
         return {'dataset': self.dataset, 'vocabSize': self.vocab_size}
+
+    def parse(self, name, data):
+        docs = microgpt.documents(microgpt.builtin_names() if data is None else data)
+        return docs, checkpoint.dataset_info(docs, name)
+
+    def use(self, docs, dataset):
+        self.docs, self.known, self.dataset = docs, set(docs), dataset
+        self.vocab_size = microgpt.Tokenizer.from_documents(docs).vocab_size
 
     def num_params(self, config):
         return num_params(microgpt.Config.from_dict(config, partial=True), self.vocab_size)
 
     def start(self, config):
         self.trainer = microgpt.Trainer(microgpt.Config.from_dict(config, partial=True), self.docs)
-        self.losses, self.seconds, self.final = [], 0.0, None
+        self.losses, self.seconds, self.final, self.run_dataset = [], 0.0, None, self.dataset
         return {'steps': self.trainer.config.steps, 'numParams': len(self.trainer.model.params)}
 
-    def open(self, data):
-        """Restore a checkpoint file's run on the current dataset; a bad file raises and the current run stays.
+    def open(self, data, switch=False, name=None, dataset=None):
+        """Restore a checkpoint file's run; a bad file raises and the run that was here stays.
 
-        A checkpoint of another dataset is no error but a question for the page: which file it was trained on.
+        It trains on the current dataset, or if `switch`, on the dataset `name` (`dataset` its bytes, None for the
+        built-in names), which then becomes the current one, but only once the checkpoint is known to have been
+        trained on it. A checkpoint of another dataset is no error but a question for the page: which file it was
+        trained on.
         """
         saved = checkpoint.loads(bytes(data))  # a memoryview of the file the page read
+        docs, info = self.parse(name, dataset) if switch else (self.docs, self.dataset)
         try:
-            trainer, losses = checkpoint.restore(saved, self.docs)
+            trainer, losses = checkpoint.restore(saved, docs)
         except checkpoint.DatasetMismatch as e:
             return {'mismatch': {'message': str(e), 'expected': e.expected}}
-        self.trainer, self.losses, self.seconds, self.final = trainer, losses, 0.0, None
+        if switch:
+            self.use(docs, info)
+        self.trainer, self.losses, self.seconds, self.final, self.run_dataset = trainer, losses, 0.0, None, info
         return {'config': trainer.config.to_dict(), 'step': trainer.steps_done, 'losses': losses,
-                'numParams': len(trainer.model.params), 'microgpt': saved['microgpt'], 'python': saved['python']}
+                'numParams': len(trainer.model.params), 'microgpt': saved['microgpt'], 'python': saved['python'],
+                'dataset': info, 'vocabSize': self.vocab_size}
 
     def run(self, seconds, preview_every, preview_count):
         """Train for about `seconds`, stopping early at a preview step or at the end; return the new losses."""
@@ -76,8 +89,8 @@ class Session:
         if self.final is not None:
             return self.final
         trainer = self.trainer
-        return {'step': trainer.steps_done, 'text': checkpoint.dumps(trainer, self.losses, self.dataset),
-                'name': checkpoint.file_name(trainer.config, self.dataset, trainer.steps_done)}
+        return {'step': trainer.steps_done, 'text': checkpoint.dumps(trainer, self.losses, self.run_dataset),
+                'name': checkpoint.file_name(trainer.config, self.run_dataset, trainer.steps_done)}
 
     def generate(self, count, temperature):
         if self.trainer is None:

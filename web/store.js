@@ -41,7 +41,7 @@ export class Store {
   }
 
   /**
-   * Save a run, its checkpoint and its dataset's bytes (null: the built-in names, or already stored), and if
+   * Save a run, its checkpoint and its dataset's bytes (null for the built-in names; written once), and if
    * `current`, make it the run to restore. When the storage is full, the oldest kept runs make room for it, never
    * the other way round.
    * @param {RunRecord} record @param {string} checkpoint @param {ArrayBuffer | null} datasetBytes
@@ -51,11 +51,12 @@ export class Store {
   async save(record, checkpoint, datasetBytes, current) {
     for (let dropped = 0; ; dropped++) {
       try {
-        await this.transaction(['runs', 'checkpoints', 'datasets', 'meta'], 'readwrite', (stores) => {
+        await this.transaction(['runs', 'checkpoints', 'datasets', 'meta'], 'readwrite', async (stores) => {
           stores.runs.put(record);
           stores.checkpoints.put(checkpoint, record.key);
-          if (datasetBytes) stores.datasets.put({ sha256: record.dataset.sha256, name: record.dataset.name, bytes: datasetBytes });
           if (current) stores.meta.put(record.key, 'current');
+          const { sha256, name } = record.dataset;
+          if (datasetBytes && !await stores.datasets.count(sha256)) stores.datasets.put({ sha256, name, bytes: datasetBytes });
         });
         if (dropped === 0) await this.prune(record.key);
         return dropped;
@@ -166,6 +167,7 @@ function wrap(store) {
     getAll: () => promise(store.getAll()),
     put: (value, key) => promise(key === undefined ? store.put(value) : store.put(value, key)),
     delete: (key) => promise(store.delete(key)),
+    count: (key) => promise(store.count(key)),
   };
 }
 
@@ -173,10 +175,7 @@ function request(req, setup) {
   return new Promise((resolve, reject) => {
     setup?.(req);
     req.onsuccess = () => resolve(req.result);
-    req.onerror = (event) => {
-      event.preventDefault(); // handled here: the transaction's own onerror still reports it
-      reject(req.error);
-    };
+    req.onerror = () => reject(req.error); // and the transaction aborts: none of its writes is kept
   });
 }
 

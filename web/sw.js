@@ -1,16 +1,27 @@
 // The service worker: one complete copy of the site per deploy, so a second visit loads from it, with no network.
 // build.py fills in VERSION (the Pyodide version, the wheel's hash and a hash of every file) and FILES (every file
-// of the site, relative to this one), so a new deploy is a new cache and every fetch of a visit is served from the
-// copy that visit started with: old and new files never mix. URLs are relative: the site works at any sub-path.
+// of the site, relative to this one, with its sha256), so a new deploy is a new cache and every fetch of a visit is
+// served from the copy that visit started with: old and new files never mix. URLs are relative: the site works at
+// any sub-path.
 
 const VERSION = '__VERSION__';
+/** @type {[string, string][]} each file's path and its Subresource Integrity hash */
 const FILES = ['__FILES__'];
 const CACHE = `microgpt-${VERSION}`;
 const scope = new URL('./', self.location.href);
 
 self.addEventListener('install', (event) => {
-  // from the HTTP cache where it is fresh (the first visit has just fetched everything), else from the network
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(['./', ...FILES])));
+  // Revalidated with the server (a file the HTTP cache holds and the server still has costs a 304, not a download)
+  // and checked against this deploy's hashes, so an old file from a cache on the way fails the install rather than
+  // joining the new copy: the visitor keeps the old copy until a later visit finds the new files whole.
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    await Promise.all(FILES.map(async ([path, integrity]) => {
+      const response = await fetch(new Request(path, { cache: 'no-cache', integrity }));
+      if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+      await cache.put(path === 'index.html' ? './' : path, response);
+    }));
+  })());
 });
 
 self.addEventListener('activate', (event) => {
@@ -22,9 +33,13 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
-// a page that finds this copy waiting at its start asks it to take over (offline.js), then reloads
+// A page that finds this copy waiting at its start asks it to take over (offline.js), then reloads. Not while other
+// tabs use the old copy: their next fetches would mix the two, so the new copy waits until they are closed.
 self.addEventListener('message', (event) => {
-  if (event.data === 'take-over') self.skipWaiting();
+  if (event.data !== 'take-over') return;
+  event.waitUntil(self.clients.matchAll({ type: 'window' }).then((tabs) => {
+    if (tabs.length <= 1) self.skipWaiting();
+  }));
 });
 
 self.addEventListener('fetch', (event) => {

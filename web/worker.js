@@ -148,8 +148,10 @@ async function handle(message) {
       break;
     }
     case 'open': {
-      // a bad file raises before anything changes: the run that was here (if any) can still go on
-      const opened = await call('open', new Uint8Array(message.bytes));
+      // a bad file, or one of another dataset, raises or asks before anything changes: the run here goes on
+      const { dataset } = message;
+      const opened = await call('open', new Uint8Array(message.bytes), Boolean(dataset), dataset?.name,
+        dataset?.bytes ? new Uint8Array(dataset.bytes) : null);
       if (opened.mismatch) { // trained on another dataset: the page asks for that one
         const { message: text, expected } = opened.mismatch;
         post({ type: 'error', context: 'open', message: text, cause: 'input', run: message.run, expected });
@@ -163,9 +165,13 @@ async function handle(message) {
       break;
     }
     case 'checkpoint': {
-      if (message.run !== run && message.run !== finished) break; // a run that was replaced: nothing to save
+      if (message.run !== run && message.run !== finished) {
+        throw new Error('that run is no longer here: another one has replaced it');
+      }
+      const started = performance.now();
       const { step, name, text } = await call('checkpoint');
-      post({ type: 'checkpoint', run: message.run, purpose: message.purpose, step, name, text });
+      const seconds = (performance.now() - started) / 1000;
+      post({ type: 'checkpoint', run: message.run, purpose: message.purpose, step, name, text, seconds });
       break;
     }
     case 'describe':
@@ -181,21 +187,21 @@ async function handle(message) {
       await trainLoop();
       break;
     }
-    // Pause, resume and stop act on a run that can still train; after its end (a race with the last chunk) they
-    // are moot, so they are ignored rather than answered.
+    // Pause, resume and stop act on the run they name if it can still train; after its end (a race with the last
+    // chunk) or once another run has replaced it, they are moot, so they are ignored rather than answered.
     case 'pause':
-      if (run === null || !running) break;
+      if (message.run !== run || !running) break;
       running = false;
       post({ type: 'paused', run, step: await call('steps_done') });
       break;
     case 'resume':
-      if (run === null || running) break;
+      if (message.run !== run || running) break;
       running = true;
       post({ type: 'resumed', run, step: await call('steps_done') });
       await trainLoop();
       break;
     case 'stop':
-      if (run === null) break;
+      if (message.run !== run) break;
       running = false;
       post({ type: 'stopped', run, step: await call('steps_done') });
       finished = run;
@@ -223,6 +229,7 @@ self.onmessage = async (event) => {
       checkpoint: message.run }[message.type];
     if ((message.type === 'train' || message.type === 'resume') && about === run) { // that run can train no more
       running = false;
+      finished = run; // its weights are those before the failed step: they can still be saved and sampled
       run = null;
     }
     post({ type: 'error', context: message.type, message: describe(error), cause: cause(error),
@@ -232,8 +239,6 @@ self.onmessage = async (event) => {
 
 /** Python's exceptions for bad input: microgpt raises them with a message that says what to change. */
 const INPUT_ERRORS = ['ValueError', 'DatasetError', 'FloatingPointError', 'CheckpointError'];
-
-
 
 /** @returns {'input' | 'internal' | 'fatal'} see protocol.js */
 function cause(error) {

@@ -49,7 +49,7 @@ BARE_WORKER = """async (steps) => {
     });
   });
   await reply('ready');
-  worker.postMessage({ type: 'dataset', name: 'names.txt', bytes: null });
+  worker.postMessage({ type: 'dataset', name: null, bytes: null });
   await reply('dataset');
   const config = { seed: 42, steps, n_layer: 1, n_embd: 16, n_head: 4, block_size: 16, learning_rate: 0.01,
                    temperature: 0.5, samples: 20 };
@@ -117,7 +117,8 @@ def open_ready(context, url):
 
 
 def load_times(browser, url, repeat):
-    """Navigation to ready: cold (a fresh profile, so an empty cache) and warm (the same profile, second visit)."""
+    """Navigation to ready: cold (a fresh profile, so an empty cache) and warm (the same profile's second visit, once
+    the service worker holds the site: served from its cache)."""
     cold, warm, transferred = [], [], None
     for _ in range(repeat):
         context = browser.new_context()
@@ -127,6 +128,7 @@ def load_times(browser, url, repeat):
         cold.append(float(page.locator('#status').get_attribute('data-ready-ms')) / 1000)
         if transferred is None:
             transferred = transfer_sizes(responses, url)
+        expect(page.locator('#offline-status')).to_have_attribute('data-offline', 'ready', timeout=60_000)
         page.close()
         page = open_ready(context, url)
         warm.append(float(page.locator('#status').get_attribute('data-ready-ms')) / 1000)

@@ -27,10 +27,11 @@ export function mountControls(app) {
     const live = phase !== 'loading' && phase !== 'crashed';
     const focused = document.activeElement;
     ui.train.disabled = !(live && !active && state.form.config && state.dataset.info && !state.pending && !state.opening);
-    ui.pause.disabled = !active;
+    // while a checkpoint opens, the run on screen may be about to go: only Reset (which cancels the opening) acts
+    ui.pause.disabled = !active || Boolean(state.opening);
     ui.pause.textContent = phase === 'paused' ? 'Resume' : 'Pause';
-    ui.stop.disabled = !active;
-    ui.reset.disabled = !(live && run);
+    ui.stop.disabled = ui.pause.disabled;
+    ui.reset.disabled = !(live && (run || state.opening));
     ui.generate.disabled = !(live && state.hasWeights && state.form.config);
     ui.download.disabled = !(live && run && run.losses.length > 0);
     ui.restart.hidden = !(phase === 'crashed' || state.offerRestart);

@@ -9,7 +9,6 @@ export function mountLoss(app) {
   const chart = new LossChart(byId('loss-chart'));
   let shown = null; // the run on the chart
   let compared = null;
-  app.state.compared = [];
 
   app.on('progress', (message) => {
     if (shown === app.state.run) chart.add(message.step - message.losses.length + 1, message.losses);

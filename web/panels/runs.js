@@ -17,6 +17,20 @@ const AUTOSAVE_COST_RATIO = 20; // at most 1/20 of the time goes into saving
 
 const LAST_RUN = 'your last run';
 
+/**
+ * True in the first tab of this page only: it holds a lock for as long as it is open (Web Locks; a browser without
+ * them has one tab as far as this page knows).
+ */
+function firstTab() {
+  if (!navigator.locks) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    navigator.locks.request('microgpt-run-on-screen', { ifAvailable: true }, (lock) => {
+      resolve(lock !== null);
+      return lock && new Promise(() => {}); // held until the tab closes
+    });
+  });
+}
+
 /** @param {import('../app.js').App} app */
 export function mountRuns(app) {
   const ui = {
@@ -30,18 +44,18 @@ export function mountRuns(app) {
   /** @type {import('../store.js').RunRecord[]} */
   let kept = [];
   const saving = new Map(); // run id -> the run, for the checkpoints asked for and not yet received
-  const stored = new Set(); // the datasets (sha256) whose bytes are in the store
+  let downloading = null; // the run id whose checkpoint the user asked to download
+  let persistent = null; // whether the browser agreed to keep the runs under storage pressure (asked at the first save)
   let lastSave = 0;
   let saveCost = 0;
   let restoring = true; // until the run left on screen last time has been reopened (or there was none)
   /** A checkpoint waiting for its dataset: its bytes and how it was being opened. */
   let waiting = null;
+  const first = firstTab(); // asked at once: the tab opened first keeps the run it restores to itself
 
   const ready = Store.open().then(async (opened) => {
     store = opened;
-    const persistent = await persist();
-    ui.storage.textContent = `Your runs are kept in this browser (the last ${KEEP_RUNS}, and the one on screen)` +
-      (persistent ? '.' : '; it may clear them when space runs low, so download the checkpoints you want to keep.');
+    describeStorage();
     await refresh();
   }, (error) => {
     restoring = false;
@@ -51,14 +65,21 @@ export function mountRuns(app) {
 
   // ---- saving ----
 
+  function describeStorage() {
+    ui.storage.textContent = `Your runs are kept in this browser (the last ${KEEP_RUNS}, and the one on screen)` +
+      (persistent ? '.' : '; it may clear them when space runs low, so download the checkpoints you want to keep.');
+  }
+
   ui.save.addEventListener('click', () => {
     const { run } = app.state;
-    if (run) app.send({ type: 'checkpoint', run: run.id, purpose: 'download' });
+    if (!run) return;
+    downloading = run.id;
+    app.send({ type: 'checkpoint', run: run.id, purpose: 'download' });
   });
 
   /** Ask the worker for the run's checkpoint, to keep it in the browser. */
   function autosave(run = app.state.run) {
-    if (!store || !run || !app.state.hasWeights || saving.has(run.id) || restoring) return;
+    if (!store || !run || !app.state.hasWeights || saving.has(run.id)) return;
     saving.set(run.id, run);
     lastSave = performance.now();
     app.send({ type: 'checkpoint', run: run.id, purpose: 'autosave' });
@@ -79,21 +100,25 @@ export function mountRuns(app) {
 
   app.on('checkpoint', async (message) => {
     if (message.purpose === 'download') {
+      downloading = null;
       saveFile(message.name, message.text, 'application/json');
       return;
     }
     const run = saving.get(message.run);
     saving.delete(message.run);
     if (!run || !store) return;
-    saveCost = performance.now() - lastSave;
+    saveCost = message.seconds * 1000;
     const onScreen = app.state.run === run;
     const dataset = app.state.dataset;
-    const bytes = run.dataset.builtin || stored.has(run.dataset.sha256) || dataset.info?.sha256 !== run.dataset.sha256
-      ? null : dataset.bytes;
+    // the store writes a dataset's bytes once, when it does not hold them yet
+    const bytes = !run.dataset.builtin && dataset.info?.sha256 === run.dataset.sha256 ? dataset.bytes : null;
     try {
       const dropped = await store.save(record(run, message), message.text, bytes, onScreen);
-      if (bytes) stored.add(run.dataset.sha256);
       if (dropped) showError(`The browser's storage was full: ${count(dropped, 'older run')} made room for this one.`);
+      if (persistent === null) {
+        persistent = await persist(); // asked once there is something to keep, not at every visit
+        describeStorage();
+      }
     } catch (error) {
       if (!(error instanceof StorageError)) throw error;
       showError(`Could not keep this run in the browser: ${error.message}. Use “Save checkpoint” to keep it as a file.`);
@@ -132,7 +157,7 @@ export function mountRuns(app) {
     }
   });
 
-  /** Open a checkpoint's bytes; a copy is kept in case the worker asks for its dataset first. */
+  /** Open a checkpoint's bytes; they are kept in case the worker asks for its dataset. */
   function open(bytes, options) {
     waiting = { bytes, options };
     app.open(bytes.slice(0), options);
@@ -143,26 +168,28 @@ export function mountRuns(app) {
     hideMessages();
   });
 
-  app.on('error', async ({ context, message, expected }) => {
+  app.on('error', async ({ context, message, expected, run }) => {
+    if (context === 'checkpoint') {
+      saving.delete(run);
+      if (run === downloading) showError(`Could not save the checkpoint: ${message}.`);
+      return;
+    }
     if (context !== 'open') return;
     const label = waiting?.options.label ?? 'the checkpoint';
     if (!expected || !waiting) {
       waiting = null;
-      restoring = false;
       if (label === LAST_RUN) {
         return showError(`Your last run could not be restored: ${message}. It is still in the list below: ` +
           'download it or delete it.');
       }
       return showError(`Could not open ${label}: ${message}. The run on screen is unchanged.`);
     }
-    // trained on another dataset: the built-in names, or a file this browser keeps, are loaded at once
+    // trained on another dataset: the built-in names, or a file this browser keeps, are used at once
     const kept = expected.builtin ? { name: null, bytes: null } : await store?.dataset(expected.sha256);
-    if (kept && !waiting.triedKept) {
-      waiting.triedKept = true;
-      switchDataset(kept.name, kept.bytes);
+    if (kept && !waiting.options.dataset) {
+      waiting.options = { ...waiting.options, dataset: { name: kept.name, bytes: kept.bytes } };
       return app.open(waiting.bytes.slice(0), waiting.options);
     }
-    restoring = false;
     ui.askText.textContent = `Trained on ${quote(expected.name)} (${count(expected.documents, 'document')}), not ` +
       `on the dataset in use: pick that file to open ${label}.`;
     ui.ask.hidden = false;
@@ -174,8 +201,9 @@ export function mountRuns(app) {
     ui.askFile.value = '';
     if (!file || !waiting) return;
     ui.ask.hidden = true;
-    switchDataset(file.name, await file.arrayBuffer());
-    app.open(waiting.bytes.slice(0), waiting.options); // the worker checks the file's digest
+    // the worker checks the file's digest before anything changes: a wrong file asks again
+    waiting.options = { ...waiting.options, dataset: { name: file.name, bytes: await file.arrayBuffer() } };
+    app.open(waiting.bytes.slice(0), waiting.options);
   });
   ui.askCancel.addEventListener('click', () => {
     waiting = null;
@@ -183,35 +211,30 @@ export function mountRuns(app) {
     app.render();
   });
 
-  /** Train on another dataset: the run on screen, if still going, stops first (its autosave keeps it). */
-  function switchDataset(name, bytes) {
-    if (app.state.phase === 'training' || app.state.phase === 'paused') app.request('stop');
-    app.loadDataset(name, bytes);
-  }
-
   // after a reload, a crash of the tab or a later visit: the run that was on screen, paused where it was saved
+  // (in one tab only: two tabs saving one run would overwrite each other's steps)
   app.on('dataset', async () => {
     if (!restoring) return;
+    restoring = false;
     await ready;
     const key = store && await store.current();
     const saved = key && await store.get(key);
-    if (!saved) {
-      restoring = false;
-      return;
+    if (!saved) return;
+    if (!await first) {
+      return showError('Your last run is open in another tab of this page: continue it there, or reopen it from ' +
+        'the list below once that tab is closed.');
     }
-    restoring = false;
     reopen(saved, LAST_RUN);
   });
 
-  /** Reopen a kept run on its own dataset. */
-  function reopen({ record: kept, checkpoint, dataset }, label) {
-    const { info } = app.state.dataset;
-    if (info?.sha256 !== kept.dataset.sha256) {
-      if (kept.dataset.builtin) switchDataset(null, null);
-      else if (dataset) switchDataset(dataset.name, dataset.bytes);
+  /** Reopen a kept run on its own dataset (the worker asks for the file if the browser no longer has it). */
+  function reopen({ record: kept, checkpoint, dataset: keptDataset }, label) {
+    let dataset = null;
+    if (app.state.dataset.info?.sha256 !== kept.dataset.sha256) {
+      if (kept.dataset.builtin) dataset = { name: null, bytes: null };
+      else if (keptDataset) dataset = { name: keptDataset.name, bytes: keptDataset.bytes };
     }
-    if (dataset) stored.add(kept.dataset.sha256);
-    open(new TextEncoder().encode(checkpoint).buffer, { key: kept.key, before: kept, label,
+    open(new TextEncoder().encode(checkpoint).buffer, { key: kept.key, before: kept, label, dataset,
       restored: label === LAST_RUN });
   }
 
@@ -274,7 +297,7 @@ export function mountRuns(app) {
       compareBox(run, onScreen),
       button('Delete', 'delete-run', onScreen, async () => {
         await store.delete(run.key);
-        app.state.compared = app.state.compared.filter((c) => c.key !== run.key);
+        app.compare(app.state.compared.filter((c) => c.key !== run.key));
         await refresh();
       }),
     );
@@ -291,8 +314,7 @@ export function mountRuns(app) {
     box.addEventListener('change', () => {
       const others = app.state.compared.filter((c) => c.key !== run.key);
       const label = `seed ${run.config.seed}, lr ${run.config.learning_rate}, ${run.config.n_layer}×${run.config.n_embd}`;
-      app.state.compared = box.checked ? [...others, { key: run.key, label, losses: run.losses }] : others;
-      app.render();
+      app.compare(box.checked ? [...others, { key: run.key, label, losses: run.losses }] : others);
     });
     const wrapper = element('label', 'compare', ' On the chart');
     wrapper.prepend(box);

@@ -11,7 +11,6 @@ export function mountSettings(app) {
   const edited = byId('settings-edited');
   const inputs = {};
   for (const f of FIELDS) inputs[f.key] = makeField(byId('fields'), f, () => onChange());
-  app.state.form = { config: null, numParams: undefined, edited: false };
 
   fill(fromHash(location.hash));
   window.addEventListener('hashchange', () => {
