@@ -1,4 +1,5 @@
-"""Screenshots of the page after the default 1000-step run, for the README: desktop (1280 px) and phone (375 px).
+"""Screenshots of the page for the README: after the default 1000-step run, desktop (1280 px) and phone (375 px); then
+after a second run, the loss chart comparing the two and the list of kept runs (1280 px).
 
     python build.py && .venv/bin/python tests/bench/screenshot.py [OUT_DIR]   # default OUT_DIR: .github/
 
@@ -31,8 +32,24 @@ def main():
         page.screenshot(path=out / 'screenshot.png', full_page=True)
         page.set_viewport_size({'width': 375, 'height': 812})
         page.screenshot(path=out / 'screenshot-phone.png', full_page=True)
+        # a second run, paused halfway, beside the first on the chart
+        page.set_viewport_size({'width': 1280, 'height': 900})
+        page.fill('#learning-rate', '0.03')
+        page.fill('#seed', '7')
+        page.click('#train')
+        expect(page.locator('#status')).to_have_attribute('data-step', re.compile(r'^([5-9]\d\d)$'), timeout=300_000)
+        page.click('#pause')
+        expect(page.locator('#status')).to_have_text(re.compile('^Paused'), timeout=60_000)
+        page.locator('#runs .run').nth(1).locator('.compare-run').check()
+        page.wait_for_timeout(500)
+        page.evaluate('window.scrollTo(0, 0)')
+        top = page.locator('#chart-heading').bounding_box()
+        bottom = page.locator('#runs').bounding_box()
+        left = page.locator('#chart-heading').bounding_box()['x'] - 16
+        page.screenshot(path=out / 'screenshot-runs.png', full_page=True, clip={
+            'x': left, 'y': top['y'] - 8, 'width': 1280 - 2 * left + 16, 'height': bottom['y'] + bottom['height'] - top['y'] + 16})
         browser.close()
-    print(f"wrote {out / 'screenshot.png'} and {out / 'screenshot-phone.png'}")
+    print(f"wrote {out / 'screenshot.png'}, {out / 'screenshot-phone.png'} and {out / 'screenshot-runs.png'}")
 
 
 if __name__ == '__main__':
