@@ -43,11 +43,10 @@ def main():
         page.locator('#runs .run').nth(1).locator('.compare-run').check()
         page.wait_for_timeout(500)
         page.evaluate('window.scrollTo(0, 0)')
-        top = page.locator('#chart-heading').bounding_box()
-        bottom = page.locator('#runs').bounding_box()
-        left = page.locator('#chart-heading').bounding_box()['x'] - 16
+        top, runs = page.locator('#chart-heading').bounding_box(), page.locator('#runs').bounding_box()
         page.screenshot(path=out / 'screenshot-runs.png', full_page=True, clip={
-            'x': left, 'y': top['y'] - 8, 'width': 1280 - 2 * left + 16, 'height': bottom['y'] + bottom['height'] - top['y'] + 16})
+            'x': runs['x'] - 12, 'y': top['y'] - 8, 'width': runs['width'] + 24,
+            'height': runs['y'] + runs['height'] - top['y'] + 16})
         browser.close()
     print(f"wrote {out / 'screenshot.png'}, {out / 'screenshot-phone.png'} and {out / 'screenshot-runs.png'}")
 
