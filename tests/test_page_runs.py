@@ -292,3 +292,14 @@ def test_loading_shows_the_bytes_of_the_runtime_fetched(page, site_url):
     total = float(re.search(r'of (\d+\.\d) MB', progress[0]).group(1))
     assert 10 < total < 20  # the WebAssembly, the standard library and the wheel
     assert 'Starting Python…' in seen
+
+
+def test_a_checkpoint_over_128_mb_is_refused_unread(app, tmp_path):
+    huge = tmp_path / 'huge.microgpt.json'
+    with open(huge, 'wb') as f:
+        f.truncate(129 * 1024 * 1024)  # sparse: the page refuses it by its size, before reading a byte
+    open_checkpoint(app, huge)
+    expect(app.locator('#runs-error')).to_have_text(
+        'huge.microgpt.json is 129 MB; a checkpoint is at most 128 MB. The run on screen is unchanged.')
+    expect(app.locator('#status')).to_have_text(READY)
+    expect(app.locator('#train')).to_be_enabled()

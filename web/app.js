@@ -169,7 +169,9 @@ export class App {
   open(bytes, { dataset = null, key = crypto.randomUUID(), before = null, label = 'the checkpoint', restored = false } = {}) {
     this.replacing();
     const id = ++this.state.runs;
-    this.state.opening = { id, key, before, label, restored, dataset };
+    // a checkpoint near the limits takes seconds to read: say so, and say again what was here if it is refused
+    this.state.opening = { id, key, before, label, restored, dataset, status: this.status.textContent };
+    this.status.textContent = `Opening ${label}…`;
     const copy = dataset && { name: dataset.name, bytes: dataset.bytes && dataset.bytes.slice(0) };
     this.send({ type: 'open', run: id, bytes, dataset: copy });
     this.render();
@@ -279,7 +281,10 @@ export class App {
       return this.render(); // the dataset panel says what was wrong
     }
     if (context === 'open') {
-      if (run === state.opening?.id) state.opening = null; // the runs panel says what was wrong
+      if (run === state.opening?.id) { // the runs panel says what was wrong
+        this.status.textContent = state.opening.status;
+        state.opening = null;
+      }
       return this.render();
     }
     if (context === 'describe' || context === 'generate' || context === 'checkpoint') return this.render();
