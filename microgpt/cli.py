@@ -145,6 +145,8 @@ def _run(p, args, out):
         else:
             trainer, losses = checkpoint.restore(saved, docs)
             trainer.config = config  # the same but for --steps: the learning rate decays over the new total
+    except checkpoint.DatasetMismatch as e:
+        p.error(_mismatch(e.expected, input_path))
     except (DatasetError, CheckpointError, ValueError) as e:
         p.error(str(e))
 
@@ -247,6 +249,15 @@ def _save(path, trainer, losses, dataset):
         checkpoint.write(path, checkpoint.dumps(trainer, losses, dataset))
     except OSError as e:
         raise _Failure(f"cannot save {path}: {e.strerror or e}") from None
+
+
+def _mismatch(expected, input_path):
+    """What to give instead of the dataset given, in the CLI's own terms."""
+    given = f"{input_path} is not" if input_path else "the built-in names are not"
+    if expected['builtin']:
+        return f"{given} the dataset this checkpoint was trained on: the built-in names (leave out --input)"
+    return (f"{given} the dataset this checkpoint was trained on: {expected['name']} ({expected['documents']:,} "
+            f"documents, sha256 {expected['sha256'][:8]}…); give that file with --input")
 
 
 def _check_writable(path):

@@ -120,9 +120,11 @@ def saved(tmp_path_factory):
     (['--until', 0], '--until must be a step from 1 to 1000, got 0'),
     (['--until', 1001], '--until must be a step from 1 to 1000, got 1001'),
     (['--resume', 'names.microgpt.json', '--input', 'pets.txt'],
-     'this checkpoint was trained on the built-in names (names.txt): continue it on those'),
-    (['--resume', 'pets-s42-1x16-step2of4.microgpt.json'], 'this checkpoint was trained on pets.txt (3 documents, '
-                                                           'sha256 '),
+     'pets.txt is not the dataset this checkpoint was trained on: the built-in names (leave out --input)'),
+    (['--resume', 'pets-s42-1x16-step2of4.microgpt.json'], 'the built-in names are not the dataset this checkpoint '
+                                                           'was trained on: pets.txt (3 documents, sha256 '),
+    (['--resume', 'pets-s42-1x16-step2of4.microgpt.json', '--input', 'names.microgpt.json'],
+     'names.microgpt.json is not the dataset this checkpoint was trained on: pets.txt (3 documents, sha256 '),
     (['--resume', 'pets.txt'], 'pets.txt: the file is not JSON (Expecting value at line 1 column 1)'),
     (['--resume', 'missing.json'], 'cannot read missing.json: No such file or directory'),
     (['--resume', '.'], 'cannot read .: Is a directory'),

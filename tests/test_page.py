@@ -34,9 +34,10 @@ def names(page):
     return page.locator('#samples .name').all_text_contents()
 
 
-def download_losses(page):
+def download_losses(page, name=None):
     with page.expect_download() as info:
         page.click('#download-losses')
+    assert name is None or info.value.suggested_filename == name
     lines = open(info.value.path(), encoding='utf-8').read().splitlines()
     assert lines[0] == 'step,loss'
     rows = [line.split(',') for line in lines[1:]]
@@ -64,7 +65,7 @@ def test_50_steps_give_the_native_losses_and_names(app):
     app.click('#train')
     expect(app.locator('#status')).to_have_text(DONE, timeout=120_000)
     losses, samples = native(Config(steps=50))
-    assert_same_floats(download_losses(app), losses)
+    assert_same_floats(download_losses(app, 'names-s42-1x16-step50of50.losses.csv'), losses)
     assert names(app) == samples
     expect(app.locator('#samples-caption')).to_have_text('Final samples after 50 steps (temperature 0.5)')
 

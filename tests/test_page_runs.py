@@ -71,6 +71,9 @@ def test_a_terminal_checkpoint_opens_in_the_page_and_finishes_the_golden_run(app
     assert out.returncode == 0, out.stderr
     open_checkpoint(app, path)
     expect(app.locator('#status')).to_have_text('Opened cli.microgpt.json: paused at step 12 of 30. Resume continues it.')
+    open_checkpoint(app, path)  # the same file again is the same kept run, not a second copy in the list
+    expect(app.locator('#status')).to_have_text('Opened cli.microgpt.json: paused at step 12 of 30. Resume continues it.')
+    expect(app.locator('#runs .run')).to_have_count(1)
     expect(app.locator('#status')).to_have_attribute('data-phase', 'paused')
     assert app.input_value('#seed') == '7' and app.input_value('#n-embd') == '8'  # the checkpoint's settings
     expect(app.locator('#cli-command')).to_have_text(re.compile(r'^python -m microgpt --steps 30 --seed 7 '))
@@ -116,15 +119,21 @@ def test_a_finished_run_is_restored_with_its_names_and_kept_in_the_list(app):
     expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
     runs = app.locator('#runs .run')
     expect(runs).to_have_count(2, timeout=10_000)
-    assert json.loads(runs.nth(0).get_attribute('data-config'))['seed'] == 4
+    assert json.loads(runs.nth(0).get_attribute('data-config')) == {
+        'steps': 10, 'seed': 4, 'learning-rate': 0.01, 'temperature': 0.5, 'samples': 20, 'n-layer': 1, 'n-embd': 16,
+        'n-head': 4, 'block-size': 16}
     assert json.loads(runs.nth(1).get_attribute('data-config'))['seed'] == 3
     expect(runs.nth(0)).to_have_class(re.compile(r'\bcurrent\b'))
     # the older one on the chart beside the current one, then reopened, then the newer one deleted
     runs.nth(1).locator('.compare-run').check()
-    expect(app.locator('#loss-chart .u-legend')).to_contain_text('seed 3')
-    runs.nth(1).locator('.open-run').click()
-    expect(app.locator('#status')).to_have_text(re.compile(r'^Reopened the run of .*: done, 20 steps\.$'))
+    expect(app.locator('#loss-chart .u-legend')).to_contain_text('names.txt, seed 3, learning rate 0.01, 1×16')
+    expect(runs.nth(1).locator('.compare-run')).to_be_focused()  # the list was drawn anew: focus stays on the box
+    runs.nth(1).locator('.open-run').focus()
+    app.keyboard.press('Enter')
+    expect(app.locator('#status')).to_have_text(
+        'Reopened names.txt, seed 3, learning rate 0.01, 1×16: done, 20 steps.')
     assert names(app) == final and app.input_value('#seed') == '3'
+    expect(runs.nth(1).locator('.download-checkpoint')).to_be_focused()  # its Open is disabled now: the next control
     runs.nth(0).locator('.delete-run').click()
     expect(app.locator('#runs .run')).to_have_count(1)
     expect(app.locator('#runs .run.current')).to_have_count(1)
@@ -155,10 +164,14 @@ def test_a_checkpoint_of_another_dataset_asks_for_that_file(app, tmp_path):
     open_checkpoint(app, path)
     expect(app.locator('#checkpoint-ask-text')).to_have_text(
         'Trained on pets.txt (4 documents), not on the dataset in use: pick that file to open pets.microgpt.json.')
+    expect(app.locator('#checkpoint-dataset')).to_be_focused()
     other = tmp_path / 'other.txt'
     other.write_bytes(b'rex\nfido\n')
     app.set_input_files('#checkpoint-dataset', other)
-    expect(app.locator('#checkpoint-ask-text')).to_contain_text('Trained on pets.txt')
+    expect(app.locator('#checkpoint-ask-text')).to_have_text(
+        'other.txt is not the file it was trained on (its documents differ). Trained on pets.txt (4 documents), not '
+        'on the dataset in use: pick that file to open pets.microgpt.json.')
+    expect(app.locator('#dataset-info')).to_contain_text('Built-in names')  # nothing changed meanwhile
     app.set_input_files('#checkpoint-dataset', pets)
     expect(app.locator('#status')).to_have_text(re.compile(r'^Opened pets\.microgpt\.json: paused at step 3 of 8'))
     expect(app.locator('#cli-command')).to_have_text('python -m microgpt --input pets.txt --steps 8')
@@ -303,3 +316,31 @@ def test_a_checkpoint_over_128_mb_is_refused_unread(app, tmp_path):
         'huge.microgpt.json is 129 MB; a checkpoint is at most 128 MB. The run on screen is unchanged.')
     expect(app.locator('#status')).to_have_text(READY)
     expect(app.locator('#train')).to_be_enabled()
+
+
+def test_ready_means_train_works(page, site_url):
+    page.goto(site_url)
+    expect(page.locator('#status')).to_have_text(READY, timeout=60_000)
+    assert page.is_enabled('#train')  # at that very moment: the dataset is read before the page says ready
+
+
+def test_even_a_short_run_survives_a_reload(app):
+    settings(app, steps=3000)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_attribute('data-step', re.compile(r'^[1-9]'), timeout=30_000)
+    app.wait_for_timeout(300)
+    app.reload()
+    assert paused_step(app) >= 1  # saved at its first steps, not only after the first few seconds
+
+
+def test_a_new_run_answers_a_pending_question(app, tmp_path):
+    pets = tmp_path / 'pets.txt'
+    pets.write_bytes(b'rex\nfido\n')
+    path = tmp_path / 'pets.microgpt.json'
+    assert cli('--input', pets, '--steps', 4, '--until', 2, '--save', path).returncode == 0
+    open_checkpoint(app, path)
+    expect(app.locator('#checkpoint-ask')).to_be_visible()
+    settings(app, steps=5)
+    app.click('#train')
+    expect(app.locator('#checkpoint-ask')).to_be_hidden()  # picking pets.txt later cannot replace this run
+    expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)

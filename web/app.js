@@ -49,15 +49,20 @@ export class App {
     };
     this.handlers = new Map();
     this.renderers = [];
-    this.beforeReplace = []; // called before the run on screen is replaced (a new run, a checkpoint, reset)
+    /** called with (the run on screen or null, 'train' | 'open' | 'reset') before a new run, a checkpoint or reset */
+    this.beforeReplace = [];
+    this.python = false; // Python has started in the current worker
+    this.readyText = '';
     this.worker = this.startWorker();
     this.on('loading', ({ loaded, total }) => {
       if (loaded < total) this.setPhase('loading', `Loading the Python runtime: ${mb(loaded)} of ${mb(total)} MB…`);
       else this.setPhase('loading', 'Starting Python…');
     });
+    // Python is up: the page is ready once it has read the dataset too, so that Train works the moment it says so
     this.on('ready', (message) => {
-      this.status.dataset.readyMs = performance.now().toFixed(0); // since navigation started; for benchmarks
-      this.setPhase('ready', `Ready: Python ${message.python} loaded in ${message.seconds.toFixed(1)} s.`);
+      this.readyText = `Ready: Python ${message.python} loaded in ${message.seconds.toFixed(1)} s.`;
+      this.python = true;
+      this.setPhase('loading', 'Reading the dataset…');
       const { name, bytes } = this.state.pending ?? this.state.dataset;
       this.loadDataset(name, bytes);
     });
@@ -65,6 +70,7 @@ export class App {
       const { state } = this;
       state.dataset = { ...state.pending, info: message.dataset, vocabSize: message.vocabSize };
       state.pending = null;
+      this.becomeReady();
       if (state.phase === 'done' || state.phase === 'stopped') {
         this.clearRun(); // its weights were trained on the previous dataset: its names and command would not match
         this.setPhase('ready');
@@ -132,7 +138,7 @@ export class App {
 
   /** @param {Config} config */
   train(config) {
-    this.replacing();
+    this.replacing('train');
     this.clearRun();
     const { info } = this.state.dataset;
     this.state.run = newRun(++this.state.runs, crypto.randomUUID(), config, info);
@@ -152,7 +158,7 @@ export class App {
   }
 
   reset() {
-    this.replacing();
+    this.replacing('reset');
     const { run, phase } = this.state;
     if (phase === 'training' || phase === 'paused') this.send({ type: 'stop', run: run.id });
     this.clearRun();
@@ -167,7 +173,7 @@ export class App {
    * nothing: the worker checks it before it touches the run on screen.
    */
   open(bytes, { dataset = null, key = crypto.randomUUID(), before = null, label = 'the checkpoint', restored = false } = {}) {
-    this.replacing();
+    this.replacing('open');
     const id = ++this.state.runs;
     // a checkpoint near the limits takes seconds to read: say so, and say again what was here if it is refused
     this.state.opening = { id, key, before, label, restored, dataset, status: this.status.textContent };
@@ -190,13 +196,21 @@ export class App {
   loadDataset(name, bytes) {
     const { state } = this;
     state.pending = { name, bytes }; // one at a time: the dataset controls wait for the worker's answer
-    if (state.phase !== 'loading' && state.phase !== 'crashed') {
+    if (this.python && state.phase !== 'crashed') {
       this.send({ type: 'dataset', name, bytes: bytes && bytes.slice(0) });
     }
     this.render();
   }
 
+  /** The first dataset read after Python started: the page is ready. */
+  becomeReady() {
+    if (this.state.phase !== 'loading' || !this.python) return;
+    this.status.dataset.readyMs = performance.now().toFixed(0); // since navigation started; for benchmarks
+    this.setPhase('ready', this.readyText);
+  }
+
   restart() {
+    this.python = false;
     this.worker.terminate();
     this.state.offerRestart = false;
     this.clearRun();
@@ -213,8 +227,8 @@ export class App {
   }
 
   /** Let the panels keep what they must of the run on screen before it goes (its last steps, for the runs list). */
-  replacing() {
-    if (this.state.run) for (const hook of this.beforeReplace) hook(this.state.run);
+  replacing(reason) {
+    for (const hook of this.beforeReplace) hook(this.state.run, reason);
   }
 
   /** Forget the run on screen (the worker's replies about it are dropped from now on). */
@@ -278,6 +292,7 @@ export class App {
     if (context === 'dataset') {
       state.refused = state.pending;
       state.pending = null;
+      this.becomeReady(); // on the dataset it had (a restarted Python could not read the user's file again)
       return this.render(); // the dataset panel says what was wrong
     }
     if (context === 'open') {
@@ -298,6 +313,7 @@ export class App {
   }
 
   crash(message) {
+    this.python = false;
     this.state.requested = null;
     this.state.opening = null;
     this.setPhase('crashed', `${message}. Press “Restart Python” to try again; your settings and dataset are kept.`);

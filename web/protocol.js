@@ -61,7 +61,7 @@
  * @typedef {{type: 'checkpoint', run: number, purpose: 'download' | 'autosave', step: number, name: string,
  *            text: string, seconds: number}} Checkpoint  `name`: the file name microgpt gives it (dataset, settings,
  *          step); `seconds`: what making it cost
- * @typedef {{type: 'losses-csv', csv: string}} LossesCsv
+ * @typedef {{type: 'losses-csv', name: string, csv: string}} LossesCsv  `name`: as the run's checkpoint, `.losses.csv`
  * @typedef {{type: 'error', context: string, message: string, cause: 'input' | 'internal' | 'fatal', run?: number,
  *            expected?: Dataset}} WorkerError  context: the request that failed ('load', 'dataset', 'train', 'open',
  *          ...); cause: 'input', the user's data or settings (the message says what to change); 'internal', a bug

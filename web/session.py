@@ -101,5 +101,9 @@ class Session:
         return [{'text': t, 'known': t in self.known} for t in texts]
 
     def losses_csv(self):
-        """The loss history as CSV, each loss as Python's repr: the shortest text that reads back to the same double."""
-        return 'step,loss\n' + ''.join(f'{i},{loss!r}\n' for i, loss in enumerate(self.losses, start=1))
+        """The loss history as CSV, each loss as Python's repr: the shortest text that reads back to the same double;
+        named as the run's checkpoint would be."""
+        trainer = self.trainer
+        name = checkpoint.file_name(trainer.config, self.run_dataset, trainer.steps_done)
+        return {'name': name.removesuffix(checkpoint.SUFFIX) + '.losses.csv',
+                'csv': 'step,loss\n' + ''.join(f'{i},{loss!r}\n' for i, loss in enumerate(self.losses, start=1))}

@@ -211,7 +211,7 @@ async function handle(message) {
       post({ type: 'generated', run: message.run, names: await call('generate', message.count, message.temperature) });
       break;
     case 'losses-csv':
-      post({ type: 'losses-csv', csv: await call('losses_csv') });
+      post({ type: 'losses-csv', ...(await call('losses_csv')) });
       break;
     default:
       throw new Error(`unknown message type ${JSON.stringify(message.type)}`);

@@ -19,7 +19,7 @@ export function mountControls(app) {
   ui.generate.addEventListener('click', () => app.generate(app.state.form.config.samples, app.state.form.config.temperature));
   ui.download.addEventListener('click', () => app.send({ type: 'losses-csv' }));
   ui.restart.addEventListener('click', () => app.restart());
-  app.on('losses-csv', (message) => saveFile('microgpt-losses.csv', message.csv, 'text/csv'));
+  app.on('losses-csv', (message) => saveFile(message.name, message.csv, 'text/csv'));
 
   app.onRender((state) => {
     const { phase, run } = state;

@@ -5,14 +5,18 @@
 
 import { formatSeconds } from '../app.js';
 import { smoothed } from '../chart.js';
+import { FIELDS, fieldId } from '../settings.js';
 import { byId, count, element, quote, saveFile } from '../dom.js';
 import { KEEP_RUNS, StorageError, Store, persist } from '../store.js';
 
 /** The largest checkpoint file the page reads, as microgpt.checkpoint.MAX_BYTES. */
 export const MAX_CHECKPOINT_BYTES = 128 * 1024 * 1024;
 
-/** Autosave while training: every few seconds, or less often when a save itself is slow (a large model). */
-const AUTOSAVE_MS = 5000;
+/**
+ * Autosave while training: at the first steps (so even a short run is kept), then every two seconds, or less often
+ * when a save itself is slow (a large model).
+ */
+const AUTOSAVE_MS = 2000;
 const AUTOSAVE_COST_RATIO = 20; // at most 1/20 of the time goes into saving
 
 const LAST_RUN = 'your last run';
@@ -90,10 +94,18 @@ export function mountRuns(app) {
     if (app.state.phase === 'training' && performance.now() - lastSave >= due) autosave();
   });
   for (const type of ['paused', 'stopped', 'done', 'opened']) app.on(type, () => autosave());
-  app.on('started', () => { lastSave = performance.now(); });
-  // the run on screen is about to be replaced (Train, Reset, Open): keep its last steps first; the worker answers
-  // before it acts on what replaces it
-  app.beforeReplace.push((run) => autosave(run));
+  app.on('started', () => { lastSave = 0; });
+  // the run on screen is about to be replaced (Train, Reset, Open): keep its last steps first (the worker answers
+  // before it acts on what replaces it); it stays among the kept runs, no longer the one to restore. A question
+  // about a checkpoint's dataset is moot once the user has moved on.
+  app.beforeReplace.push((run, reason) => {
+    if (run) autosave(run);
+    store?.clearCurrent();
+    if (reason !== 'open') {
+      waiting = null;
+      ui.ask.hidden = true;
+    }
+  });
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'hidden') autosave();
   });
@@ -136,9 +148,6 @@ export function mountRuns(app) {
     };
   }
 
-  // Reset, or another run: the run stays among the kept runs, but is no longer the one to restore
-  app.beforeReplace.push(() => store?.clearCurrent());
-
   // ---- opening ----
 
   ui.open.addEventListener('change', async () => {
@@ -151,7 +160,12 @@ export function mountRuns(app) {
         `${MAX_CHECKPOINT_BYTES / 1024 / 1024} MB. The run on screen is unchanged.`);
     }
     try {
-      open(await file.arrayBuffer(), { label: quote(file.name) });
+      const bytes = await file.arrayBuffer();
+      // the same file opened again is the same kept run, not one more copy of it in the list
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+      const key = `file-${Array.from(digest.slice(0, 16), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+      const before = kept.find((run) => run.key === key);
+      open(bytes, { label: quote(file.name), key, ...(before && { before }) });
     } catch (error) {
       showError(`Could not read ${quote(file.name)}: ${error.message}. The run on screen is unchanged.`);
     }
@@ -190,10 +204,13 @@ export function mountRuns(app) {
       waiting.options = { ...waiting.options, dataset: { name: kept.name, bytes: kept.bytes } };
       return app.open(waiting.bytes.slice(0), waiting.options);
     }
-    ui.askText.textContent = `Trained on ${quote(expected.name)} (${count(expected.documents, 'document')}), not ` +
-      `on the dataset in use: pick that file to open ${label}.`;
+    const picked = waiting.picked;
+    ui.askText.textContent = (picked ? `${quote(picked)} is not the file it was trained on (its documents differ). `
+      : '') + `Trained on ${quote(expected.name)} (${count(expected.documents, 'document')}), not on the dataset ` +
+      `in use: pick that file to open ${label}.`;
     ui.ask.hidden = false;
     app.render();
+    ui.askFile.focus(); // a screen reader reads the question (the input's label), a keyboard is where it answers
   });
 
   ui.askFile.addEventListener('change', async () => {
@@ -202,6 +219,7 @@ export function mountRuns(app) {
     if (!file || !waiting) return;
     ui.ask.hidden = true;
     // the worker checks the file's digest before anything changes: a wrong file asks again
+    waiting.picked = file.name;
     waiting.options = { ...waiting.options, dataset: { name: file.name, bytes: await file.arrayBuffer() } };
     app.open(waiting.bytes.slice(0), waiting.options);
   });
@@ -259,31 +277,44 @@ export function mountRuns(app) {
   app.onRender((state) => {
     const live = state.phase !== 'loading' && state.phase !== 'crashed';
     ui.save.disabled = !(live && state.run && state.hasWeights);
-    ui.open.disabled = !live || Boolean(state.opening) || Boolean(state.pending);
+    ui.open.disabled = !live; // not while a file opens: focus would fall to the page (a later file replaces it)
     const key = state.run?.key;
     const signature = `${kept.map((r) => `${r.key}:${r.updated}`).join()}|${key}|${state.compared.length}|${live}`;
     if (signature === drawn) return;
     drawn = signature;
+    // the list is drawn anew: keyboard focus goes to the same control of the same run, or the nearest one left
+    const focused = ui.list.contains(document.activeElement) ? document.activeElement : null;
+    const focusKey = focused?.closest('.run')?.dataset.key;
+    const focusClass = focused?.className;
+    const index = kept.findIndex((run) => run.key === focusKey);
     ui.list.replaceChildren(...kept.map((kept) => item(kept, kept.key === key, live)));
+    if (focused) {
+      const items = [...ui.list.children];
+      const li = items.find((item) => item.dataset.key === focusKey) ?? items[Math.min(Math.max(index, 0), items.length - 1)];
+      const controls = li ? [...li.querySelectorAll('button, input')].filter((c) => !c.disabled) : [];
+      (controls.find((c) => c.className === focusClass) ?? controls[0] ?? ui.open).focus();
+    }
   });
 
   /** @param {import('../store.js').RunRecord} run */
   function item(run, onScreen, live) {
     const li = element('li', `run${onScreen ? ' current' : ''}`);
     li.dataset.key = run.key;
-    li.dataset.config = JSON.stringify(run.config);
+    // its settings keyed as the URL hash and the CLI's flags name them (`learning-rate`), for scripts
+    li.dataset.config = JSON.stringify(Object.fromEntries(FIELDS.map((f) => [fieldId(f), run.config[f.key]])));
     const { config } = run;
-    const dataset = run.dataset.builtin ? 'names.txt' : quote(run.dataset.name, 40);
-    li.append(element('p', 'run-title', `${dataset} · ${config.n_layer} layer${config.n_layer > 1 ? 's' : ''}, ` +
+    li.append(element('p', 'run-title', `${datasetName(run)} · ${config.n_layer} layer${config.n_layer > 1 ? 's' : ''}, ` +
       `${config.n_embd} wide · seed ${config.seed} · learning rate ${config.learning_rate}` +
       (onScreen ? ' (on screen)' : '')));
     const last = run.losses.length ? ` · loss ${smoothed(run.losses).at(-1).toFixed(4)}` : '';
-    const when = new Date(run.updated).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short' });
+    // a run opened from a file made elsewhere has no training time here
+    const time = run.seconds > 0 ? ` · ${formatSeconds(run.seconds)}` : '';
+    const when = new Date(run.updated).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'medium' });
     li.append(element('p', 'run-meta', `${run.finished ? 'done' : 'step'} ${run.step.toLocaleString('en')} of ` +
-      `${run.steps.toLocaleString('en')}${last} · ${formatSeconds(run.seconds)} · ${when}`));
+      `${run.steps.toLocaleString('en')}${last}${time} · ${when}`));
     if (run.names.length) li.append(element('p', 'run-names', run.names.map((n) => n.text).join(', ')));
     const actions = element('div', 'run-actions');
-    const label = `the run of ${when}`;
+    const label = runLabel(run);
     actions.append(
       button('Open', 'open-run', !live || onScreen, async () => {
         const saved = await store.get(run.key);
@@ -301,7 +332,10 @@ export function mountRuns(app) {
         await refresh();
       }),
     );
-    for (const b of actions.querySelectorAll('button')) b.setAttribute('aria-label', `${b.textContent} ${label}`);
+    // each control names its run: a screen reader lists twenty Open buttons otherwise
+    for (const b of actions.querySelectorAll('button')) {
+      b.setAttribute('aria-label', `${b.textContent} ${label}, step ${run.step} of ${run.steps}, saved ${when}`);
+    }
     li.append(actions);
     return li;
   }
@@ -313,13 +347,23 @@ export function mountRuns(app) {
     box.disabled = onScreen || run.losses.length === 0;
     box.addEventListener('change', () => {
       const others = app.state.compared.filter((c) => c.key !== run.key);
-      const label = `seed ${run.config.seed}, lr ${run.config.learning_rate}, ${run.config.n_layer}×${run.config.n_embd}`;
-      app.compare(box.checked ? [...others, { key: run.key, label, losses: run.losses }] : others);
+      app.compare(box.checked ? [...others, { key: run.key, label: runLabel(run), losses: run.losses }] : others);
     });
+    box.setAttribute('aria-label', `On the chart: ${runLabel(run)}`);
     const wrapper = element('label', 'compare', ' On the chart');
     wrapper.prepend(box);
     return wrapper;
   }
+}
+
+/** A kept run in a few words: its dataset and the settings that tell runs apart. */
+function runLabel(run) {
+  const c = run.config;
+  return `${datasetName(run)}, seed ${c.seed}, learning rate ${c.learning_rate}, ${c.n_layer}×${c.n_embd}`;
+}
+
+function datasetName(run) {
+  return run.dataset.builtin ? 'names.txt' : quote(run.dataset.name, 40);
 }
 
 function button(text, className, disabled, onClick) {
