@@ -239,7 +239,8 @@ def test_a_corrupted_autosave_is_reported_and_the_page_works(app):
             const db = open.result;
             const tx = db.transaction(['meta', 'checkpoints'], 'readwrite');
             tx.objectStore('meta').get('current').onsuccess = (e) => {
-                tx.objectStore('checkpoints').put('{"format": "microgpt-checkpoint", "vers', e.target.result);
+                const cut = new TextEncoder().encode('{"format": "microgpt-checkpoint", "vers').buffer;
+                tx.objectStore('checkpoints').put(cut, e.target.result);
             };
             tx.oncomplete = () => { db.close(); resolve(); };
             tx.onerror = () => reject(tx.error);

@@ -38,8 +38,7 @@ export class App {
       opening: null, // a checkpoint being opened ({id, key, label, ...}: see open()), until the worker answers
       runs: 0, // runs started or opened so far: the next id
       /** the settings panel's form: its config (null while a field is invalid), and that config's parameter count */
-      form: { config: /** @type {Config | null} */ (null), numParams: /** @type {number | undefined} */ (undefined),
-        edited: false },
+      form: { config: /** @type {Config | null} */ (null), numParams: /** @type {number | undefined} */ (undefined) },
       /** @type {{key: string, label: string, losses: ArrayLike<number>}[]} kept runs shown on the chart */
       compared: [],
       hasWeights: false,

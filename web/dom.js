@@ -22,9 +22,9 @@ export function quote(text, max = 60) {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-/** Offer text as a file download. */
-export function saveFile(name, text, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Offer text or bytes as a file download. @param {string} name @param {string | ArrayBuffer} data @param {string} type */
+export function saveFile(name, data, type) {
+  const url = URL.createObjectURL(new Blob([data], { type }));
   const link = document.createElement('a');
   link.href = url;
   link.download = name;

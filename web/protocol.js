@@ -59,8 +59,8 @@
  *          final samples
  * @typedef {{type: 'generated', run: number, names: Name[]}} Generated
  * @typedef {{type: 'checkpoint', run: number, purpose: 'download' | 'autosave', step: number, name: string,
- *            text: string, seconds: number}} Checkpoint  `name`: the file name microgpt gives it (dataset, settings,
- *          step); `seconds`: what making it cost
+ *            bytes: ArrayBuffer, seconds: number}} Checkpoint  the file's UTF-8 bytes; `name`: the file name microgpt
+ *          gives it (dataset, settings, step); `seconds`: what making it cost
  * @typedef {{type: 'losses-csv', name: string, csv: string}} LossesCsv  `name`: as the run's checkpoint, `.losses.csv`
  * @typedef {{type: 'error', context: string, message: string, cause: 'input' | 'internal' | 'fatal', run?: number,
  *            expected?: Dataset}} WorkerError  context: the request that failed ('load', 'dataset', 'train', 'open',

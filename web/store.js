@@ -2,7 +2,7 @@
 // loses at most those seconds, and the last runs, kept to be reopened, downloaded or compared. No DOM here.
 //
 // Three object stores: `runs` (a run's summary: settings, dataset, losses, names, times; small, listed often),
-// `checkpoints` (the checkpoint file's text, by the run's key; large, read only to reopen or download) and
+// `checkpoints` (the checkpoint file's bytes, by the run's key; large, read only to reopen or download) and
 // `datasets` (a user's file, by the sha256 of its documents, so a kept run can be reopened on its own data; the
 // built-in names are not stored). `meta` holds which run is on screen.
 
@@ -44,7 +44,7 @@ export class Store {
    * Save a run, its checkpoint and its dataset's bytes (null for the built-in names; written once), and if
    * `current`, make it the run to restore. When the storage is full, the oldest kept runs make room for it, never
    * the other way round.
-   * @param {RunRecord} record @param {string} checkpoint @param {ArrayBuffer | null} datasetBytes
+   * @param {RunRecord} record @param {ArrayBuffer} checkpoint @param {ArrayBuffer | null} datasetBytes
    * @param {boolean} current
    * @returns {Promise<number>} how many old runs were dropped to make room
    */
@@ -90,11 +90,11 @@ export class Store {
     return (await this.list()).sort((a, b) => a.updated - b.updated);
   }
 
-  /** @returns {Promise<{record: RunRecord, checkpoint: string, dataset: {name: string, bytes: ArrayBuffer} | null} | null>} */
+  /** @returns {Promise<{record: RunRecord, checkpoint: ArrayBuffer, dataset: {name: string, bytes: ArrayBuffer} | null} | null>} */
   async get(key) {
     const [record, checkpoint] = await this.transaction(['runs', 'checkpoints'], 'readonly',
       (stores) => Promise.all([stores.runs.get(key), stores.checkpoints.get(key)]));
-    if (!isRecord(record) || typeof checkpoint !== 'string') return null;
+    if (!isRecord(record) || !(checkpoint instanceof ArrayBuffer)) return null;
     const dataset = record.dataset.builtin ? null
       : await this.transaction(['datasets'], 'readonly', (stores) => stores.datasets.get(record.dataset.sha256));
     return { record, checkpoint, dataset: dataset ?? null };

@@ -170,8 +170,11 @@ async function handle(message) {
       }
       const started = performance.now();
       const { step, name, text } = await call('checkpoint');
+      // as bytes, handed over rather than copied: the page keeps or downloads them, never reads them
+      const { buffer } = new TextEncoder().encode(text);
       const seconds = (performance.now() - started) / 1000;
-      post({ type: 'checkpoint', run: message.run, purpose: message.purpose, step, name, text, seconds });
+      post({ type: 'checkpoint', run: message.run, purpose: message.purpose, step, name, bytes: buffer, seconds },
+        [buffer]);
       break;
     }
     case 'describe':

@@ -142,7 +142,7 @@ def transfer_sizes(requests, url):
     raw = compressed = 0
     files = 0
     for request in requests:
-        if not request.url.startswith(url):
+        if not request.url.startswith(url) or request.service_worker is not None:  # the page's, not the copy's
             continue
         path = SITE / request.url[len(url):].split('?')[0].split('#')[0]
         if path.is_dir():

@@ -13,10 +13,10 @@ import { KEEP_RUNS, StorageError, Store, persist } from '../store.js';
 export const MAX_CHECKPOINT_BYTES = 128 * 1024 * 1024;
 
 /**
- * Autosave while training: at the first steps (so even a short run is kept), then every two seconds, or less often
+ * Autosave while training: at the first steps (so even a short run is kept), then every five seconds, or less often
  * when a save itself is slow (a large model).
  */
-const AUTOSAVE_MS = 2000;
+const AUTOSAVE_MS = 5000;
 const AUTOSAVE_COST_RATIO = 20; // at most 1/20 of the time goes into saving
 
 const LAST_RUN = 'your last run';
@@ -94,7 +94,7 @@ export function mountRuns(app) {
     if (app.state.phase === 'training' && performance.now() - lastSave >= due) autosave();
   });
   for (const type of ['paused', 'stopped', 'done', 'opened']) app.on(type, () => autosave());
-  app.on('started', () => { lastSave = 0; });
+  app.on('started', () => { lastSave = -Infinity; }); // saved at its first steps
   // the run on screen is about to be replaced (Train, Reset, Open): keep its last steps first (the worker answers
   // before it acts on what replaces it); it stays among the kept runs, no longer the one to restore. A question
   // about a checkpoint's dataset is moot once the user has moved on.
@@ -113,7 +113,7 @@ export function mountRuns(app) {
   app.on('checkpoint', async (message) => {
     if (message.purpose === 'download') {
       downloading = null;
-      saveFile(message.name, message.text, 'application/json');
+      saveFile(message.name, message.bytes, 'application/json');
       return;
     }
     const run = saving.get(message.run);
@@ -124,8 +124,9 @@ export function mountRuns(app) {
     const dataset = app.state.dataset;
     // the store writes a dataset's bytes once, when it does not hold them yet
     const bytes = !run.dataset.builtin && dataset.info?.sha256 === run.dataset.sha256 ? dataset.bytes : null;
+    const listed = kept.some((kept) => kept.key === run.key);
     try {
-      const dropped = await store.save(record(run, message), message.text, bytes, onScreen);
+      const dropped = await store.save(record(run, message), message.bytes, bytes, onScreen);
       if (dropped) showError(`The browser's storage was full: ${count(dropped, 'older run')} made room for this one.`);
       if (persistent === null) {
         persistent = await persist(); // asked once there is something to keep, not at every visit
@@ -135,7 +136,8 @@ export function mountRuns(app) {
       if (!(error instanceof StorageError)) throw error;
       showError(`Could not keep this run in the browser: ${error.message}. Use “Save checkpoint” to keep it as a file.`);
     }
-    await refresh();
+    // while it trains, the run on screen is drawn live above: its line in the list waits for a pause or the end
+    if (!(listed && onScreen && app.state.phase === 'training')) await refresh();
   });
 
   /** @returns {import('../store.js').RunRecord} */
@@ -252,7 +254,7 @@ export function mountRuns(app) {
       if (kept.dataset.builtin) dataset = { name: null, bytes: null };
       else if (keptDataset) dataset = { name: keptDataset.name, bytes: keptDataset.bytes };
     }
-    open(new TextEncoder().encode(checkpoint).buffer, { key: kept.key, before: kept, label, dataset,
+    open(checkpoint, { key: kept.key, before: kept, label, dataset,
       restored: label === LAST_RUN });
   }
 

@@ -64,11 +64,10 @@ export function mountSettings(app) {
     else cli.textContent = form.config ? cliCommand(form.config, name) : 'Fix the settings marked above.';
     // settings that differ from the run on screen are for the next run
     let changed = [];
-    if (run) changed = FIELDS.filter((f) => String(run.config[f.key]) !== inputs[f.key].input.value.trim());
+    if (run) changed = FIELDS.filter((f) => Number(inputs[f.key].input.value.trim() || NaN) !== run.config[f.key]);
     for (const f of FIELDS) inputs[f.key].input.classList.toggle('edited', changed.includes(f));
-    form.edited = changed.length > 0;
-    edited.hidden = !form.edited;
-    edited.textContent = form.edited ? `Edited (${changed.map((f) => f.label.toLowerCase()).join(', ')}): ` +
+    edited.hidden = changed.length === 0;
+    edited.textContent = changed.length ? `Edited (${changed.map((f) => f.label.toLowerCase()).join(', ')}): ` +
       'these settings apply to the next run, when you press Train. The command, the link and the figures describe ' +
       'the run on screen.' : '';
   });
