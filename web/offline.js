@@ -5,6 +5,7 @@
 /** @param {import('./app.js').App} app @param {HTMLElement} note */
 export function registerOffline(app, note) {
   if (!('serviceWorker' in navigator)) return;
+  if (navigator.serviceWorker.controller) ready(); // this visit is served from the copy
   // a copy from a deploy installed during an earlier visit: take it now, before this visit has started anything
   navigator.serviceWorker.getRegistration().then((registration) => {
     if (registration?.waiting && navigator.serviceWorker.controller) {
@@ -12,18 +13,36 @@ export function registerOffline(app, note) {
       registration.waiting.postMessage('take-over');
     }
   });
-  // register once Python is ready, so that the first visit's download is not slowed down: the service worker then
-  // fills its copy from the browser's HTTP cache
+  // Registered once the page has been idle for a moment after Python is ready (or the first run has paused or
+  // ended), so that filling the copy (15 MB read, hashed and stored) slows neither the first download nor training
+  // on a machine with few cores; it fills from the browser's HTTP cache.
   let registered = false;
+  let timer = 0;
   app.onRender(({ phase }) => {
-    if (registered || phase === 'loading' || phase === 'crashed') return;
+    const idle = phase === 'ready' || phase === 'paused' || phase === 'stopped' || phase === 'done';
+    if (registered || !idle) {
+      clearTimeout(timer);
+      timer = 0;
+    } else if (!timer) {
+      timer = setTimeout(register, IDLE_MS);
+    }
+  });
+
+  function ready() {
+    note.textContent = 'This page works offline: it is kept in your browser.';
+    note.dataset.offline = 'ready';
+  }
+
+  function register() {
     registered = true;
     navigator.serviceWorker.register(new URL('./sw.js', import.meta.url)).then(async () => {
       await navigator.serviceWorker.ready;
-      note.textContent = 'This page works offline: it is kept in your browser.';
-      note.dataset.offline = 'ready';
+      ready();
     }, (error) => {
       note.textContent = `This page cannot work offline here (${error.message}).`;
     });
-  });
+  }
 }
+
+/** How long the page waits, idle, before it keeps a copy of itself. */
+const IDLE_MS = 3000;

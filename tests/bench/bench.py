@@ -160,6 +160,7 @@ def page_run(browser, url, steps, memory_at):
     context = browser.new_context()
     context.add_init_script(PROBES)
     page = open_ready(context, url)
+    cdp = context.new_cdp_session(page)
     page.fill('#steps', str(steps))
     page.evaluate('window.probe.armed = true')
     page.click('#train')
@@ -168,10 +169,10 @@ def page_run(browser, url, steps, memory_at):
     samples = []
     while status.get_attribute('data-phase') == 'training':  # polled from here: the page's CSP blocks string predicates
         if len(samples) < len(memory_at) and int(status.get_attribute('data-step')) >= memory_at[len(samples)]:
-            samples.append(memory(page))
+            samples.append(memory(page, cdp))
         time.sleep(0.05)
     expect(status).to_have_attribute('data-phase', 'done')
-    samples.append(memory(page))
+    samples.append(memory(page, cdp))
     probe = page.evaluate('window.probe')
     seconds = float(status.get_attribute('data-seconds'))
     context.close()
@@ -179,12 +180,13 @@ def page_run(browser, url, steps, memory_at):
             'longest_task_ms': probe['longestTask'], 'memory': samples}
 
 
-def memory(page):
-    """The worker's WebAssembly memory (a high-water mark: it never shrinks), and the page's live JS heap."""
-    page.evaluate('gc()')  # so the heap size is what is live, not what the collector has yet to free
+def memory(page, cdp):
+    """The worker's WebAssembly memory (a high-water mark: it never shrinks), and the page's live JS heap: after a
+    full collection, in bytes (DevTools' figure; `performance.memory` is rounded and refreshed only now and then)."""
+    cdp.send('HeapProfiler.collectGarbage')
     return {'step': int(page.locator('#status').get_attribute('data-step')),
             'wasm_bytes': int(page.locator('#status').get_attribute('data-wasm-bytes')),
-            'js_heap_bytes': page.evaluate('performance.memory.usedJSHeapSize')}
+            'js_heap_bytes': cdp.send('Runtime.getHeapUsage')['usedSize']}
 
 
 def bare_worker(browser, url, steps):
@@ -287,7 +289,7 @@ def main():
     r = {'steps': steps, 'rounds': rounds, 'memory_steps': memory_steps, 'quick': args.quick}
     log = lambda what: print(f"bench: {what}", file=sys.stderr, flush=True)
     with serve_site() as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(**launch_args({'args': ['--enable-precise-memory-info', '--js-flags=--expose-gc']}))
+        browser = pw.chromium.launch(**launch_args())
         programs = {
             'default_python': (f"native CPython ({args.default_python})", lambda: native(args.default_python, steps)),
             'venv_python': (f"native CPython ({sys.executable})", lambda: native(sys.executable, steps)),
