@@ -59,23 +59,26 @@ BARE_WORKER = """async (steps) => {
   return done.seconds;
 }"""
 
-# Installed before the page's scripts: a 10 ms timer's longest gap and the long tasks, both counted once armed.
+# Installed before the page's scripts: a 10 ms timer's longest gap and the long tasks, both counted once armed, and
+# not while the benchmark itself stops the page to measure its memory (`paused`, and the intervals in `pauses`).
 PROBES = """
-window.probe = { armed: false, maxGap: 0, longTasks: 0, longestTask: 0 };
+window.probe = { armed: false, paused: false, pauses: [], maxGap: 0, longTasks: 0, longestTask: 0 };
 let last = performance.now();
 setInterval(() => {
   const now = performance.now();
-  if (window.probe.armed) window.probe.maxGap = Math.max(window.probe.maxGap, now - last);
+  if (window.probe.armed && !window.probe.paused) window.probe.maxGap = Math.max(window.probe.maxGap, now - last);
   last = now;
 }, 10);
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
-    if (!window.probe.armed) continue;
+    const end = entry.startTime + entry.duration;
+    if (!window.probe.armed || window.probe.pauses.some(([from, to]) => entry.startTime < to && end > from)) continue;
     window.probe.longTasks += 1;
     window.probe.longestTask = Math.max(window.probe.longestTask, entry.duration);
   }
 }).observe({ type: 'longtask' });
 """
+
 
 
 def native(python, steps):
@@ -181,12 +184,15 @@ def page_run(browser, url, steps, memory_at):
 
 
 def memory(page, cdp):
-    """The worker's WebAssembly memory (a high-water mark: it never shrinks), and the page's live JS heap: after a
-    full collection, in bytes (DevTools' figure; `performance.memory` is rounded and refreshed only now and then)."""
+    """The worker's WebAssembly memory (a high-water mark: it never shrinks), and the page's live JS heap after a
+    full collection (DevTools' figure). The collection stops the page for a moment: the probes leave it out."""
+    page.evaluate('window.probe.paused = true; window.probe.pauses.push([performance.now(), Infinity])')
     cdp.send('HeapProfiler.collectGarbage')
+    heap = cdp.send('Runtime.getHeapUsage')['usedSize']
+    page.evaluate('window.probe.pauses.at(-1)[1] = performance.now(); '
+                  'setTimeout(() => { window.probe.paused = false; }, 30)')  # after the timer has ticked again
     return {'step': int(page.locator('#status').get_attribute('data-step')),
-            'wasm_bytes': int(page.locator('#status').get_attribute('data-wasm-bytes')),
-            'js_heap_bytes': cdp.send('Runtime.getHeapUsage')['usedSize']}
+            'wasm_bytes': int(page.locator('#status').get_attribute('data-wasm-bytes')), 'js_heap_bytes': heap}
 
 
 def bare_worker(browser, url, steps):
