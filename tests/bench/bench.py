@@ -163,7 +163,6 @@ def page_run(browser, url, steps, memory_at):
     context = browser.new_context()
     context.add_init_script(PROBES)
     page = open_ready(context, url)
-    cdp = context.new_cdp_session(page)
     page.fill('#steps', str(steps))
     page.evaluate('window.probe.armed = true')
     page.click('#train')
@@ -172,10 +171,10 @@ def page_run(browser, url, steps, memory_at):
     samples = []
     while status.get_attribute('data-phase') == 'training':  # polled from here: the page's CSP blocks string predicates
         if len(samples) < len(memory_at) and int(status.get_attribute('data-step')) >= memory_at[len(samples)]:
-            samples.append(memory(page, cdp))
+            samples.append(memory(page))
         time.sleep(0.05)
     expect(status).to_have_attribute('data-phase', 'done')
-    samples.append(memory(page, cdp))
+    samples.append(memory(page))
     probe = page.evaluate('window.probe')
     seconds = float(status.get_attribute('data-seconds'))
     context.close()
@@ -183,14 +182,17 @@ def page_run(browser, url, steps, memory_at):
             'longest_task_ms': probe['longestTask'], 'memory': samples}
 
 
-def memory(page, cdp):
+def memory(page):
     """The worker's WebAssembly memory (a high-water mark: it never shrinks), and the page's live JS heap after a
-    full collection (DevTools' figure). The collection stops the page for a moment: the probes leave it out."""
-    page.evaluate('window.probe.paused = true; window.probe.pauses.push([performance.now(), Infinity])')
-    cdp.send('HeapProfiler.collectGarbage')
-    heap = cdp.send('Runtime.getHeapUsage')['usedSize']
-    page.evaluate('window.probe.pauses.at(-1)[1] = performance.now(); '
-                  'setTimeout(() => { window.probe.paused = false; }, 30)')  # after the timer has ticked again
+    full collection. The collection stops the page for a moment: the probes leave it out."""
+    heap = page.evaluate("""() => {
+        window.probe.paused = true;
+        const from = performance.now();
+        gc();  // so the heap size is what is live, not what the collector has yet to free
+        window.probe.pauses.push([from, performance.now()]);
+        setTimeout(() => { window.probe.paused = false; }, 30);  // after the timer has ticked again
+        return performance.memory.usedJSHeapSize;
+    }""")
     return {'step': int(page.locator('#status').get_attribute('data-step')),
             'wasm_bytes': int(page.locator('#status').get_attribute('data-wasm-bytes')), 'js_heap_bytes': heap}
 
@@ -295,7 +297,7 @@ def main():
     r = {'steps': steps, 'rounds': rounds, 'memory_steps': memory_steps, 'quick': args.quick}
     log = lambda what: print(f"bench: {what}", file=sys.stderr, flush=True)
     with serve_site() as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(**launch_args())
+        browser = pw.chromium.launch(**launch_args({'args': ['--enable-precise-memory-info', '--js-flags=--expose-gc']}))
         programs = {
             'default_python': (f"native CPython ({args.default_python})", lambda: native(args.default_python, steps)),
             'venv_python': (f"native CPython ({sys.executable})", lambda: native(sys.executable, steps)),
