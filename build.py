@@ -198,7 +198,7 @@ def write_service_worker(runtime_version):
     """site/sw.js: web/sw.js with every file of the site and its hash, and a version that changes with any of them."""
     files = []
     content = hashlib.sha256()
-    for path in sorted(p for p in SITE.rglob('*') if p.is_file()):
+    for path in sorted(p for p in SITE.rglob('*') if p.is_file() and p != SITE / 'sw.js'):  # not itself
         name, data = path.relative_to(SITE).as_posix(), path.read_bytes()
         files.append([name, 'sha256-' + base64.b64encode(hashlib.sha256(data).digest()).decode()])
         content.update(name.encode() + b'\0' + data)

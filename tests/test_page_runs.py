@@ -347,3 +347,42 @@ def test_a_new_run_answers_a_pending_question(app, tmp_path):
     app.click('#train')
     expect(app.locator('#checkpoint-ask')).to_be_hidden()  # picking pets.txt later cannot replace this run
     expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
+
+
+def test_a_new_deploy_is_taken_at_the_next_visit_whole(browser, tmp_path):
+    """Deploy A is kept for offline use; deploy B (a changed page and script) is found and installed beside it during
+    a visit, which goes on with A whole; once A's tabs are closed, the next visit is B's page and B's script."""
+    import shutil
+    from browser import SITE, _build_module, serve_site
+    site = tmp_path / 'site'
+    shutil.copytree(SITE, site)
+    context = browser.new_context(service_workers='allow')
+    page = context.new_page()
+    with serve_site(site) as url:
+        page.goto(url)
+        expect(page.locator('#status')).to_have_text(READY, timeout=60_000)
+        expect(page.locator('#offline-status')).to_have_attribute('data-offline', 'ready', timeout=60_000)
+        # deploy B: the heading and the entry script change, and with them sw.js
+        index = (site / 'index.html').read_text()
+        (site / 'index.html').write_text(index.replace('train a GPT in your browser</span>', 'deploy B</span>'))
+        (site / 'main.js').write_text((site / 'main.js').read_text() + "\ndocument.body.dataset.deploy = 'B';\n")
+        build = _build_module()
+        build.SITE = site
+        build.write_service_worker('deploy-b')
+        page.reload()  # still A, whole, from its copy; the browser finds the new sw.js and installs B beside it
+        expect(page.locator('#status')).to_have_text(READY, timeout=60_000)
+        expect(page.locator('h1 .subtitle')).to_have_text('train a GPT in your browser')
+        assert page.get_attribute('body', 'data-deploy') is None
+        for _ in range(60):
+            if page.evaluate("navigator.serviceWorker.getRegistration().then((r) => Boolean(r && r.waiting))"):
+                break
+            page.wait_for_timeout(1000)
+        else:
+            pytest.fail("deploy B was never installed")
+        page.close()  # the last tab of A: B takes over
+        page = context.new_page()
+        page.goto(url)
+        expect(page.locator('h1 .subtitle')).to_have_text('deploy B', timeout=30_000)
+        expect(page.locator('body')).to_have_attribute('data-deploy', 'B')
+        expect(page.locator('#status')).to_have_text(READY, timeout=60_000)
+    context.close()

@@ -1,18 +1,12 @@
 // The site offline: registers the service worker (sw.js, made by build.py with the list of every file and their
 // hashes), which keeps one complete copy of the site, so the second visit loads from it and works with no network.
-// A new deploy installs beside the old copy and takes over at the next visit, never mixing old and new files.
+// A new deploy is found at each visit and installed beside the old copy, which serves every tab until the last one
+// closes; the next visit is the new deploy's, whole: old and new files never mix.
 
 /** @param {import('./app.js').App} app @param {HTMLElement} note */
 export function registerOffline(app, note) {
   if (!('serviceWorker' in navigator)) return;
   if (navigator.serviceWorker.controller) ready(); // this visit is served from the copy
-  // a copy from a deploy installed during an earlier visit: take it now, before this visit has started anything
-  navigator.serviceWorker.getRegistration().then((registration) => {
-    if (registration?.waiting && navigator.serviceWorker.controller) {
-      navigator.serviceWorker.addEventListener('controllerchange', () => location.reload(), { once: true });
-      registration.waiting.postMessage('take-over');
-    }
-  });
   // Registered once the page has been idle for a moment after Python is ready (or the first run has paused or
   // ended), so that filling the copy (15 MB read, hashed and stored) slows neither the first download nor training
   // on a machine with few cores; it fills from the browser's HTTP cache.
@@ -35,7 +29,9 @@ export function registerOffline(app, note) {
 
   function register() {
     registered = true;
-    navigator.serviceWorker.register(new URL('./sw.js', import.meta.url)).then(async () => {
+    // sw.js always asked of the server, never of the HTTP cache (GitHub Pages lets it keep files 10 minutes): a new
+    // deploy is found at the next visit
+    navigator.serviceWorker.register(new URL('./sw.js', import.meta.url), { updateViaCache: 'none' }).then(async () => {
       await navigator.serviceWorker.ready;
       ready();
     }, (error) => {

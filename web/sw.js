@@ -33,15 +33,6 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
-// A page that finds this copy waiting at its start asks it to take over (offline.js), then reloads. Not while other
-// tabs use the old copy: their next fetches would mix the two, so the new copy waits until they are closed.
-self.addEventListener('message', (event) => {
-  if (event.data !== 'take-over') return;
-  event.waitUntil(self.clients.matchAll({ type: 'window' }).then((tabs) => {
-    if (tabs.length <= 1) self.skipWaiting();
-  }));
-});
-
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== 'GET' || url.origin !== scope.origin || !url.pathname.startsWith(scope.pathname)) return;
