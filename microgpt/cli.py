@@ -17,7 +17,6 @@ import shlex
 import signal
 import stat
 import sys
-from dataclasses import replace
 
 from . import checkpoint, limits
 from .checkpoint import CheckpointError

@@ -1,8 +1,10 @@
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 import browser
 
@@ -62,3 +64,20 @@ def browser_context_args(browser_context_args):
     # each test's page starts with no service worker: one would serve the site from its copy, past `page.route`
     # (the tests of the offline site make their own contexts)
     return {**browser_context_args, 'service_workers': 'block'}
+
+
+READY = re.compile(r'^Ready: Python 3\.\d+\.\d+ loaded in \d+\.\d s\.$')
+DONE = re.compile(r'^Done: ')
+
+
+@pytest.fixture
+def app(page, site_url):
+    """The page, ready to train on the built-in names; the test fails on any console error or uncaught exception."""
+    errors = []
+    page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
+    page.on('pageerror', lambda e: errors.append(str(e)))
+    page.goto(site_url)
+    expect(page.locator('#status')).to_have_text(READY, timeout=60_000)
+    expect(page.locator('#dataset-info')).to_contain_text('4,192 parameters', timeout=30_000)
+    yield page
+    assert errors == []

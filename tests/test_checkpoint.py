@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conftest import ROOT, assert_same_floats, golden
-from microgpt import CheckpointError, Config, Trainer, checkpoint, documents, load, save
+from microgpt import CheckpointError, Config, Trainer, checkpoint, load, save
 
 RESUME = """
 import json, sys

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from conftest import ROOT, assert_same_floats, cli_args, golden
-from microgpt import Config, Trainer, builtin_names, documents
+from microgpt import Config, Trainer
 
 ENV = {**os.environ, 'PYTHONPATH': str(ROOT)}
 
@@ -149,7 +149,7 @@ def test_a_bad_checkpoint_is_one_clear_line(saved, tmp_path, change, message):
     change(data)
     (tmp_path / 'bad.json').write_text(json.dumps(data))
     out = run('--resume', 'bad.json', cwd=tmp_path)
-    assert out.returncode == 2 and out.stdout == b'' and f"microgpt: error: bad.json: " in one_line(out.stderr)
+    assert out.returncode == 2 and out.stdout == b'' and "microgpt: error: bad.json: " in one_line(out.stderr)
     assert message in out.stderr.decode()
 
 

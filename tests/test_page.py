@@ -5,25 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, assert_same_floats, golden
+from conftest import DONE, READY, ROOT, assert_same_floats, golden
 from microgpt import Config, Trainer, builtin_names, documents
-
-READY = re.compile(r'^Ready: Python 3\.\d+\.\d+ loaded in \d+\.\d s\.$')
-DONE = re.compile(r'^Done: ')
-
-
-@pytest.fixture
-def app(page, site_url):
-    """The page, ready to train on the built-in names; the test fails on any console error or uncaught exception."""
-    errors = []
-    page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
-    page.on('pageerror', lambda e: errors.append(str(e)))
-    page.goto(site_url)
-    expect(page.locator('#status')).to_have_text(READY, timeout=60_000)
-    expect(page.locator('#dataset-info')).to_contain_text('4,192 parameters', timeout=30_000)
-    yield page
-    assert errors == []
-
 
 def settings(page, **values):
     for key, value in values.items():
@@ -49,6 +32,13 @@ def native(config, docs=None):
     trainer = Trainer(config, docs or documents(builtin_names()))
     losses = [trainer.step() for _ in range(config.steps)]
     return losses, trainer.final_samples()
+
+
+def assert_native(page, config, docs=None):
+    """The page's finished run has the native core's losses, bit for bit, and its names."""
+    losses, samples = native(config, docs)
+    assert_same_floats(download_losses(page), losses)
+    assert names(page) == samples
 
 
 def test_ready_with_the_defaults(app):
@@ -95,9 +85,7 @@ def test_pause_generate_resume_continues_the_same_trace(app):
     expect(app.locator('#samples .name')).to_have_count(4)
     app.click('#pause')
     expect(app.locator('#status')).to_have_text(DONE, timeout=120_000)
-    losses, samples = native(Config(steps=300, seed=3, samples=4))
-    assert_same_floats(download_losses(app), losses)
-    assert names(app) == samples
+    assert_native(app, Config(steps=300, seed=3, samples=4))
 
 
 def test_stop_then_generate_then_reset(app):
@@ -242,9 +230,7 @@ def test_replies_about_a_reset_run_are_dropped(app):
     expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
     app.wait_for_timeout(500)  # any late reply about the reset runs would land now
     expect(app.locator('#status')).to_have_text(DONE)
-    losses, samples = native(Config(steps=30, seed=9))
-    assert_same_floats(download_losses(app), losses)
-    assert names(app) == samples
+    assert_native(app, Config(steps=30, seed=9))
 
 
 def test_a_new_dataset_clears_the_previous_run(app):
@@ -327,6 +313,4 @@ def test_a_dataset_of_thousands_of_characters_trains(app):
     settings(app, n_embd=16, block_size=16)
     app.click('#train')
     expect(app.locator('#status')).to_have_text(DONE, timeout=120_000)
-    losses, samples = native(Config(steps=3, samples=3), documents(data))
-    assert_same_floats(download_losses(app), losses)
-    assert names(app) == samples
+    assert_native(app, Config(steps=3, samples=3), documents(data))

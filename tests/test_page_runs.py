@@ -10,8 +10,8 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, assert_same_floats, cli_args, golden
-from test_page import DONE, READY, app, download_losses, names, native, settings  # noqa: F401 (app: a fixture)
+from conftest import DONE, READY, ROOT, assert_same_floats, cli_args, golden
+from test_page import assert_native, download_losses, names, settings
 from microgpt import Config, documents
 
 PAUSED = re.compile(r'^(Paused at|Opened .*: paused at) step (\d+) of (\d+)\.')
@@ -179,9 +179,7 @@ def test_a_checkpoint_of_another_dataset_asks_for_that_file(app, tmp_path):
     expect(app.locator('#cli-command')).to_have_text('python -m microgpt --input pets.txt --steps 8')
     app.click('#pause')
     expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
-    losses, samples = native(Config(steps=8), documents(pets.read_bytes()))
-    assert_same_floats(download_losses(app), losses)
-    assert names(app) == samples
+    assert_native(app, Config(steps=8), documents(pets.read_bytes()))
 
 
 def bad_files(tmp_path):
@@ -223,9 +221,7 @@ def test_bad_checkpoint_files_are_refused_and_the_run_goes_on(app, tmp_path):
     assert app.evaluate('window.pwned') is None
     app.click('#pause')
     expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
-    losses, samples = native(Config(steps=400, seed=5))
-    assert_same_floats(download_losses(app), losses)
-    assert names(app) == samples
+    assert_native(app, Config(steps=400, seed=5))
 
 
 def test_a_corrupted_autosave_is_reported_and_the_page_works(app):
@@ -265,9 +261,7 @@ def test_a_full_storage_says_so_and_training_goes_on(app):
     expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
     expect(app.locator('#runs-error')).to_contain_text('Could not keep this run in the browser: ', timeout=10_000)
     expect(app.locator('#runs-error')).to_contain_text('Use “Save checkpoint” to keep it as a file.')
-    losses, samples = native(Config(steps=60))
-    assert_same_floats(download_losses(app), losses)
-    assert names(app) == samples
+    assert_native(app, Config(steps=60))
 
 
 def test_the_site_works_offline_after_one_visit(browser, site_url):
@@ -284,9 +278,7 @@ def test_the_site_works_offline_after_one_visit(browser, site_url):
     settings(page, steps=50)
     page.click('#train')
     expect(page.locator('#status')).to_have_text(DONE, timeout=120_000)
-    losses, samples = native(Config(steps=50))
-    assert_same_floats(download_losses(page), losses)
-    assert names(page) == samples
+    assert_native(page, Config(steps=50))
     assert errors == []
     context.close()
 

@@ -169,7 +169,8 @@ export class App {
    * Open a checkpoint file's bytes as the run on screen, paused at its step, on the current dataset or on `dataset`
    * ({name, bytes}, null bytes for the built-in names). `key` and `before` continue a kept run: its storage key and
    * what the page knew of it (a finished one is shown as done). A bad file, or one of another dataset, changes
-   * nothing: the worker checks it before it touches the run on screen.
+   * nothing: the worker checks it before it touches the run on screen. The worker gets copies: the caller keeps its
+   * bytes, to try again with another dataset.
    */
   open(bytes, { dataset = null, key = crypto.randomUUID(), before = null, label = 'the checkpoint', restored = false } = {}) {
     this.replacing('open');
@@ -178,7 +179,7 @@ export class App {
     this.state.opening = { id, key, before, label, restored, dataset, status: this.status.textContent };
     this.status.textContent = `Opening ${label}…`;
     const copy = dataset && { name: dataset.name, bytes: dataset.bytes && dataset.bytes.slice(0) };
-    this.send({ type: 'open', run: id, bytes, dataset: copy });
+    this.send({ type: 'open', run: id, bytes: bytes.slice(0), dataset: copy });
     this.render();
   }
 

@@ -176,7 +176,7 @@ export function mountRuns(app) {
   /** Open a checkpoint's bytes; they are kept in case the worker asks for its dataset. */
   function open(bytes, options) {
     waiting = { bytes, options };
-    app.open(bytes.slice(0), options);
+    app.open(bytes, options);
   }
 
   app.on('opened', () => {
@@ -204,7 +204,7 @@ export function mountRuns(app) {
     const kept = expected.builtin ? { name: null, bytes: null } : await store?.dataset(expected.sha256);
     if (kept && !waiting.options.dataset) {
       waiting.options = { ...waiting.options, dataset: { name: kept.name, bytes: kept.bytes } };
-      return app.open(waiting.bytes.slice(0), waiting.options);
+      return app.open(waiting.bytes, waiting.options);
     }
     const picked = waiting.picked;
     ui.askText.textContent = (picked ? `${quote(picked)} is not the file it was trained on (its documents differ). `
@@ -223,7 +223,7 @@ export function mountRuns(app) {
     // the worker checks the file's digest before anything changes: a wrong file asks again
     waiting.picked = file.name;
     waiting.options = { ...waiting.options, dataset: { name: file.name, bytes: await file.arrayBuffer() } };
-    app.open(waiting.bytes.slice(0), waiting.options);
+    app.open(waiting.bytes, waiting.options);
   });
   ui.askCancel.addEventListener('click', () => {
     waiting = null;
