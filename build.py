@@ -32,6 +32,8 @@ NODE_MODULES = WEB / 'node_modules'
 PAGE_FILES = ['index.html', 'style.css', 'manifest.webmanifest', 'main.js', 'app.js', 'dom.js', 'offline.js', 'store.js',
               'settings.js', 'chart.js', 'protocol.js', 'worker.js', 'session.py', 'panels/controls.js',
               'panels/dataset.js', 'panels/loss.js', 'panels/names.js', 'panels/runs.js', 'panels/settings-form.js',
+              'panels/inspect.js', 'pyrepr.js', 'views/heatmap.js', 'views/next-token.js', 'views/attention.js',
+              'views/embeddings.js', 'views/gradient-check.js', 'views/graph.js', 'graph-layout.js',
               'icons/icon.svg', 'icons/icon-192.png', 'icons/icon-512.png', 'icons/icon-maskable-512.png']
 PYODIDE_FILES = ['pyodide.mjs', 'pyodide.asm.mjs', 'pyodide.asm.wasm']  # what a browser fetches, with the stdlib
 
@@ -152,10 +154,12 @@ def build_site():
     for name in PAGE_FILES:
         (SITE / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(WEB / name, SITE / name)
-    uplot = SITE / 'vendor' / 'uplot'
-    uplot.mkdir(parents=True)
-    for name in ['uPlot.esm.js', 'uPlot.min.css']:
-        shutil.copy(NODE_MODULES / 'uplot' / 'dist' / name, uplot / name)
+    # the front-end packages the page imports, as their ES modules (Graphviz and Panzoom: only once the graph opens)
+    for package, folder, names in [('uplot', 'uplot', ['uPlot.esm.js', 'uPlot.min.css']),
+                                   ('@viz-js/viz', 'viz', ['viz.js']), ('@panzoom/panzoom', 'panzoom', ['panzoom.es.js'])]:
+        (SITE / 'vendor' / folder).mkdir(parents=True)
+        for name in names:
+            shutil.copy(NODE_MODULES / package / 'dist' / name, SITE / 'vendor' / folder / name)
 
     # The runtime lives under a path naming its version, and the wheel under its own hash, so a cached copy of
     # either is never paired with a lock file that expects another (Pyodide checks the wheel's sha256); the worker

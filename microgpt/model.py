@@ -79,7 +79,10 @@ class GPT:
         """Fresh (keys, values): one list per layer, growing by one entry per position."""
         return [[] for _ in range(self.config.n_layer)], [[] for _ in range(self.config.n_layer)]
 
-    def __call__(self, token_id, pos_id, keys, values):
+    def __call__(self, token_id, pos_id, keys, values, attention=None):
+        """The logits over the next token. If `attention` is a list, each head's attention weights over the positions
+        read so far (the softmax's `Value`s) are appended to it: layer 0 head 0, layer 0 head 1, ... (for inspection).
+        """
         c, sd = self.config, self.state_dict
         tok_emb = sd['wte'][token_id]  # token embedding
         pos_emb = sd['wpe'][pos_id]  # position embedding
@@ -103,6 +106,8 @@ class GPT:
                 v_h = [vi[hs:hs+c.head_dim] for vi in values[li]]
                 attn_logits = [dot(q_h, k_h[t]) / libm.pow(c.head_dim, 0.5) for t in range(len(k_h))]
                 attn_weights = softmax(attn_logits)
+                if attention is not None:
+                    attention.append(attn_weights)
                 head_out = [dot(attn_weights, [v_t[j] for v_t in v_h]) for j in range(c.head_dim)]
                 x_attn.extend(head_out)
             x = linear(x_attn, sd[f'layer{li}.attn_wo'])

@@ -4,14 +4,15 @@
 documents, draw the initial weights. Each `step()` then trains on the next document and returns its loss; the caller
 may stop, look, save and resume between steps. After the last step, `final_samples()` draws the names the reference
 prints, from the same generator. `preview()` draws names at any time from a generator of its own, so looking at the
-model while it learns changes neither its training nor its final names.
+model while it learns changes neither its training nor its final names. `document_loss` is a step's forward pass on
+its own, so that `microgpt.inspect` computes the very loss, and graph, a step would.
 
 Speed: a step builds a graph of a few thousand nodes (~3,800 for the default model; `autograd.dot` makes each
 weighted sum one node). The graph has no reference cycles (see `autograd`), so reference counting frees it, and
 CPython's cyclic garbage collector, triggered every few hundred or thousand allocations, only spends time
-scanning it in vain. The collector is paused while a step or a sample runs and restored afterwards: the same
-numbers, 2% faster (natively and in Pyodide), and no memory held past the step (`tests/test_trainer.py` checks that
-a step leaves no garbage).
+scanning it in vain. The collector is paused while a step, a sample or an inspection runs and restored afterwards:
+the same numbers, 2% faster (natively and in Pyodide), and no memory held past the step (`tests/test_trainer.py`
+checks that a step leaves no garbage).
 """
 
 import gc
@@ -62,22 +63,13 @@ class Trainer:
 
     def _step(self):
         c, model, step = self.config, self.model, self.steps_done
-        with _gc_paused():
+        with gc_paused():
             # Take single document, tokenize it, surround it with BOS special token on both sides
             doc = self.docs[step % len(self.docs)]
             tokens = self.tokenizer.encode(doc)
-            n = min(c.block_size, len(tokens) - 1)
 
             # Forward the token sequence through the model, building up the computation graph all the way to the loss
-            keys, values = model.empty_cache()
-            losses = []
-            for pos_id in range(n):
-                token_id, target_id = tokens[pos_id], tokens[pos_id + 1]
-                logits = model(token_id, pos_id, keys, values)
-                probs = softmax(logits)
-                loss_t = -probs[target_id].log()
-                losses.append(loss_t)
-            loss = (1 / n) * sum_of(losses)  # final average loss over the document sequence. May yours be low.
+            loss = document_loss(model, tokens)
             if not math.isfinite(loss.data):  # NaN weights never recover: stop before the update spreads them
                 raise ValueError(f"the loss is {loss.data}")
 
@@ -102,7 +94,7 @@ class Trainer:
 
     def _samples(self, rng, count, temperature):
         try:
-            with _gc_paused():
+            with gc_paused():
                 return [sample(self.model, self.tokenizer, rng, temperature) for _ in range(count)]
         except (ValueError, OverflowError, ZeroDivisionError) as e:
             # logits / temperature overflowed: a temperature near 0, or weights grown huge by too high a learning rate
@@ -110,8 +102,30 @@ class Trainer:
                                      "try a higher temperature, or train with a lower learning rate") from e
 
 
+def document_loss(model, tokens, trace=None):
+    """The mean loss of predicting each token of a document (BOS, its tokens, BOS) from those before it, as a `Value`
+    at the root of the graph; a document longer than the block is cut to it, as in the reference.
+
+    If `trace` is a list, one dict per position is appended to it, naming the nodes `microgpt.inspect` shows:
+    `logits`, `probs`, `loss` (the position's loss) and `attention` (each head's weights, see `GPT.__call__`).
+    """
+    n = min(model.config.block_size, len(tokens) - 1)
+    keys, values = model.empty_cache()
+    losses = []
+    for pos_id in range(n):
+        token_id, target_id = tokens[pos_id], tokens[pos_id + 1]
+        attention = None if trace is None else []
+        logits = model(token_id, pos_id, keys, values, attention)
+        probs = softmax(logits)
+        loss_t = -probs[target_id].log()
+        losses.append(loss_t)
+        if trace is not None:
+            trace.append({'logits': logits, 'probs': probs, 'loss': loss_t, 'attention': attention})
+    return (1 / n) * sum_of(losses)  # final average loss over the document sequence. May yours be low.
+
+
 @contextmanager
-def _gc_paused():
+def gc_paused():
     """Pause the cyclic garbage collector (see the module's docstring), restoring its previous state afterwards."""
     enabled = gc.isenabled()
     gc.disable()

@@ -114,7 +114,7 @@ def test_a_finished_run_is_restored_with_its_names_and_kept_in_the_list(app):
     app.reload()
     expect(app.locator('#status')).to_have_text('Reopened your last run: done, 20 steps.', timeout=60_000)
     assert names(app) == final
-    expect(app.locator('#samples-caption')).to_have_text('Final samples after 20 steps (temperature 0.5)')
+    expect(app.locator('#names-caption')).to_have_text('Final samples after 20 steps (temperature 0.5)')
     # a second run: both are kept, the new one on screen
     settings(app, steps=10, seed=4)
     app.click('#train')

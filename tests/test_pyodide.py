@@ -129,3 +129,33 @@ def test_checkpoints_in_pyodide():
     assert page == here
     assert result['refused'] == native['native']['refused'] and len(result['refused']) == 3
     assert 'too deeply' in result['refused']['deep'] and 'integer of 5,000 digits' in result['refused']['digits']
+
+
+INSPECT = """
+import json
+from microgpt import Config, Trainer, builtin_names, documents, inspect
+trainer = Trainer(Config(steps=10), documents(builtin_names()))
+for _ in range(5):
+    trainer.step()
+model, tokenizer = trainer.model, trainer.tokenizer
+reading = inspect.read(model, inspect.encode_prefix(tokenizer, 'em', model.config.block_size))
+piece = {'kind': 'attention', 'layer': 0, 'head': 1, 'query': 3, 'key': 2}
+json.dumps({'probs': inspect.next_token(reading.logits, 0.7), 'attention': reading.attention,
+            'embeddings': inspect.embeddings(model, tokenizer), 'graph': inspect.graph(model, tokenizer, 'emma', piece),
+            'gradient_check': inspect.gradient_check(model, tokenizer, 'emma')})
+"""
+
+
+@pytest.mark.skipif(shutil.which('node') is None, reason="Node.js is not installed")
+def test_inspection_in_pyodide():
+    """What the page's "Inside the model" shows is what the native core computes, to the last bit (JSON writes each
+    float as its shortest repr): probabilities, attention, embeddings, a graph piece, finite differences."""
+    out = subprocess.run(['node', TESTS / 'pyodide_run.mjs', wheel()], input=INSPECT, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    native = {}
+    exec(INSPECT.replace('json.dumps(', 'native = json.dumps('), {}, native)
+    assert out.stdout == native['native']
+    result = json.loads(out.stdout)
+    assert len(result['probs']) == 27 and len(result['attention'][0][1][2]) == 3
+    assert len(result['embeddings']['points']) == 27 and len(result['gradient_check']['params']) == 6

@@ -13,8 +13,9 @@
  * in the browser's storage for good (a reopened run keeps its key, so its autosaves replace its own record).
  * @typedef {{id: number, key: string, config: Config, dataset: Dataset, numParams: number, steps: number,
  *            step: number, stepAtStart: number, seconds: number, secondsBefore: number, losses: number[],
- *            names: Name[], caption: string, created: number, finished: boolean, restored?: boolean}} Run
- *          `restored`: reopened by the page itself from its autosave, not by the user
+ *            names: Name[], caption: string, created: number, finished: boolean, vocabSize: number,
+ *            restored?: boolean}} Run  `vocabSize`: its dataset's tokens (characters and BOS); `restored`:
+ *          reopened by the page itself from its autosave, not by the user
  */
 
 /** The status is a live region, read out by screen readers at each change: while training it changes once a second. */
@@ -141,6 +142,7 @@ export class App {
     this.clearRun();
     const { info } = this.state.dataset;
     this.state.run = newRun(++this.state.runs, crypto.randomUUID(), config, info);
+    this.state.run.vocabSize = this.state.dataset.vocabSize;
     this.setPhase('training');
     this.send({ type: 'train', config, run: this.state.run.id });
   }
@@ -266,7 +268,7 @@ export class App {
     this.clearRun();
     if (dataset) this.state.dataset = { ...dataset, info: message.dataset, vocabSize: message.vocabSize };
     const run = newRun(message.run, key, message.config, this.state.dataset.info);
-    Object.assign(run, { restored,
+    Object.assign(run, { restored, vocabSize: message.vocabSize,
       numParams: message.numParams, step: message.step, stepAtStart: message.step, losses: Array.from(message.losses),
       ...(before && { created: before.created, secondsBefore: before.seconds, names: before.names, caption: before.caption }),
     });
@@ -302,7 +304,8 @@ export class App {
       }
       return this.render();
     }
-    if (context === 'describe' || context === 'generate' || context === 'checkpoint') return this.render();
+    // the panel that asked says what was wrong
+    if (['describe', 'generate', 'checkpoint', 'inspect', 'draw', 'gradient-check'].includes(context)) return this.render();
     state.requested = null;
     if (context === 'train' || context === 'resume') {
       const what = cause === 'input' ? 'Training stopped' : 'Training failed'; // diverged, or a bug
@@ -344,7 +347,7 @@ export class App {
 function newRun(id, key, config, dataset) {
   return {
     id, key, config, dataset, numParams: 0, steps: config.steps, step: 0, stepAtStart: 0, seconds: 0, secondsBefore: 0,
-    losses: [], names: [], caption: '', created: Date.now(), finished: false,
+    losses: [], names: [], caption: '', created: Date.now(), finished: false, vocabSize: 0,
   };
 }
 

@@ -1,6 +1,6 @@
-// The loss chart: uPlot, step on x, the raw loss and a smoothed curve, and the smoothed curves of other runs to
-// compare with (`compare()`). `add()` only appends to arrays; the chart redraws at most once per animation frame,
-// however many losses arrive in between.
+// The loss chart: uPlot, step on x, the raw loss and a smoothed curve, the smoothed curves of other runs to
+// compare with (`compare()`), and a dashed line at the loss of uniform guessing (`baseline()`). `add()` only appends
+// to arrays; the chart redraws at most once per animation frame, however many losses arrive in between.
 
 import uPlot from './vendor/uplot/uPlot.esm.js';
 
@@ -23,6 +23,7 @@ export class LossChart {
     this.frame = 0;
     /** @type {{label: string, smooth: number[]}[]} */
     this.others = [];
+    this.uniform = null; // the loss of guessing uniformly among the vocabulary, ln(vocabulary size)
     this.plot = new uPlot(this.options(), this.data(), container);
     new ResizeObserver(() => this.plot.setSize(this.size())).observe(container);
   }
@@ -35,7 +36,9 @@ export class LossChart {
   options() {
     return {
       ...this.size(),
-      scales: { x: { time: false } },
+      // the y axis always shows the uniform-guessing line, where every run starts
+      scales: { x: { time: false }, y: { range: (u, min, max) => this.range(min, max) } },
+      hooks: { draw: [(u) => this.drawBaseline(u)] },
       axes: [{ label: 'step', incrs: STEP_INCREMENTS }, { label: 'loss' }],
       legend: { live: true },
       series: [
@@ -65,6 +68,46 @@ export class LossChart {
   compare(runs) {
     this.others = runs.map(({ label, losses }) => ({ label, smooth: smoothed(losses) }));
     this.rebuild();
+  }
+
+  /** @param {number | null} loss the uniform-guessing loss to mark, or null for none */
+  baseline(loss) {
+    if (loss === this.uniform) return;
+    this.uniform = loss;
+    this.rebuild();
+  }
+
+  range(min, max) {
+    const [low, high] = this.uniform === null ? [min, max] : [Math.min(min ?? this.uniform, this.uniform),
+      Math.max(max ?? this.uniform, this.uniform)];
+    if (low === null || high === null) return [0, 1];
+    const pad = (high - low) * 0.05 || 0.5;
+    return [Math.max(0, low - pad), high + pad];
+  }
+
+  drawBaseline(u) {
+    if (this.uniform === null) return;
+    const y = Math.round(u.valToPos(this.uniform, 'y', true));
+    const { ctx } = u;
+    const { left, width } = u.bbox;
+    ctx.save();
+    ctx.strokeStyle = '#6b7280';
+    ctx.setLineDash([4 * devicePixelRatio, 4 * devicePixelRatio]);
+    ctx.lineWidth = devicePixelRatio;
+    ctx.beginPath();
+    ctx.moveTo(left, y);
+    ctx.lineTo(left + width, y);
+    ctx.stroke();
+    ctx.fillStyle = '#4b5563';
+    ctx.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
+    ctx.textAlign = 'right';
+    ctx.fillText('uniform guessing', left + width - 4 * devicePixelRatio, y - 4 * devicePixelRatio);
+    ctx.restore();
+  }
+
+  /** The latest smoothed loss, or null before the first step. */
+  latest() {
+    return this.smooth.length ? this.smooth[this.smooth.length - 1] : null;
   }
 
   reset() {

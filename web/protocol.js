@@ -35,8 +35,31 @@
  * @typedef {{type: 'checkpoint', run: number, purpose: 'download' | 'autosave'}} CheckpointRequest  the run's
  *          checkpoint file as text, at the last completed step
  * @typedef {{type: 'losses-csv'}} LossesCsvRequest
+ * @typedef {{type: 'inspect', run: number, text: string, temperature: number, views: Views}} InspectRequest  the
+ *          views of the current weights for `text` (a prefix: the model reads the start token, then its characters)
+ * @typedef {{type: 'draw', run: number, text: string, temperature: number}} DrawRequest  the next character after
+ *          `text`, drawn as sampling draws, from the preview generator (the run's own names stay the same)
+ * @typedef {{type: 'gradient-check', run: number, text: string}} GradientCheckRequest  autograd's gradient beside a
+ *          finite difference, for a few parameters, on `text` as a training document
  * @typedef {DatasetRequest | DescribeRequest | TrainRequest | OpenRequest | ControlRequest | GenerateRequest
- *           | CheckpointRequest | LossesCsvRequest} Request
+ *           | CheckpointRequest | LossesCsvRequest | InspectRequest | DrawRequest | GradientCheckRequest} Request
+ */
+
+/**
+ * Inside the model (microgpt.inspect). Which views an inspect request wants; `graph`: the piece of the step whose
+ * autograd graph to return, or null.
+ * @typedef {{next: boolean, attention: boolean, embeddings: boolean, graph: GraphPiece | null}} Views
+ * @typedef {{kind: 'loss', position: number} | {kind: 'attention', layer: number, head: number, query: number,
+ *            key: number}} GraphPiece  a position's loss traced back to its logits, or one attention weight traced
+ *          back to its query and key
+ * @typedef {{tokens: string[], points: number[][], explained: number[], positions: number[][]}} Embeddings  each
+ *          token's embedding on the first two principal components (`explained`: their shares of the variance),
+ *          and the cosine similarity of every two position embeddings
+ * @typedef {{id: number, op: string, label: string, data: number, grad: number, hidden: number}} GraphNode
+ *          `hidden`: how many of its inputs are not shown
+ * @typedef {{nodes: GraphNode[], edges: number[][], root: number, loss: number, truncated: boolean}} Graph  edges
+ *          go [input, result]; `loss`: the document's mean loss, whose backward() gave the grads
+ * @typedef {{name: string, autograd: number, numeric: number, relative: number}} CheckedParam
  */
 
 /**
@@ -62,6 +85,15 @@
  *            bytes: ArrayBuffer, seconds: number}} Checkpoint  the file's UTF-8 bytes; `name`: the file name microgpt
  *          gives it (dataset, settings, step); `seconds`: what making it cost
  * @typedef {{type: 'losses-csv', name: string, csv: string}} LossesCsv  `name`: as the run's checkpoint, `.losses.csv`
+ * @typedef {{type: 'inspected', run: number, step: number, text: string, temperature: number, tokens: string[],
+ *            probs?: number[], attention?: number[][][][], embeddings?: Embeddings, graph?: Graph,
+ *            seconds: number}} Inspected  the views asked for, at the weights after `step`: `tokens`, each token's
+ *          label ('BOS' for the start and end token); `probs`, the next token's probabilities in token order;
+ *          `attention[layer][head][query]`, the weights over key positions 0..query (0: the start token);
+ *          `seconds`: what computing them cost the worker
+ * @typedef {{type: 'drawn', run: number, text: string, token: string}} Drawn
+ * @typedef {{type: 'gradient-checked', run: number, step: number, text: string, loss: number, h: number,
+ *            params: CheckedParam[]}} GradientChecked
  * @typedef {{type: 'error', context: string, message: string, cause: 'input' | 'internal' | 'fatal', run?: number,
  *            expected?: Dataset}} WorkerError  context: the request that failed ('load', 'dataset', 'train', 'open',
  *          ...); cause: 'input', the user's data or settings (the message says what to change); 'internal', a bug
@@ -69,7 +101,14 @@
  *          helps). `run`: the run it is about, if any. `expected`: for a checkpoint trained on another dataset
  *          than the current one, that dataset (the page asks for it)
  * @typedef {Loading | Ready | DatasetInfo | Described | Started | Opened | Progress | Preview | Control | Done
- *           | Generated | Checkpoint | LossesCsv | WorkerError} Reply
+ *           | Generated | Checkpoint | LossesCsv | Inspected | Drawn | GradientChecked | WorkerError} Reply
+ */
+
+/**
+ * Page -> the graph layout worker (panels/graph-layout.js, Graphviz in WebAssembly) and back: `dot`, a graph in
+ * Graphviz's language; `svg`, its drawing. `id` pairs a reply with its request.
+ * @typedef {{id: number, dot: string}} LayoutRequest
+ * @typedef {{id: number, svg: string} | {id: number, error: string}} LayoutReply
  */
 
 /** How often the worker sends preview names while training, in steps. */

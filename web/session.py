@@ -9,7 +9,7 @@ Checkpoints are microgpt.checkpoint's files, the same bytes the command line rea
 import time
 
 import microgpt
-from microgpt import checkpoint
+from microgpt import checkpoint, inspect
 from microgpt.model import num_params
 
 
@@ -20,6 +20,7 @@ class Session:
         self.run_dataset = None  # the dataset the trainer trains on: the current one may have changed since
         self.final = None  # a finished run's checkpoint, taken before its final samples drew from its generator
         self.seconds = 0.0  # training time of the current run, not counting pauses
+        self.reading = None  # (trainer, step, text) and the forward pass over it: a new temperature reuses it
 
     def load_dataset(self, name, data):
         """Parse a dataset (UTF-8 bytes, or None for the built-in names); a bad one raises and the current one stays."""
@@ -40,6 +41,7 @@ class Session:
     def start(self, config):
         self.trainer = microgpt.Trainer(microgpt.Config.from_dict(config, partial=True), self.docs)
         self.losses, self.seconds, self.final, self.run_dataset = [], 0.0, None, self.dataset
+        self.reading = None
         return {'steps': self.trainer.config.steps, 'numParams': len(self.trainer.model.params)}
 
     def open(self, data, switch=False, name=None, dataset=None):
@@ -59,6 +61,7 @@ class Session:
         if switch:
             self.use(docs, info)
         self.trainer, self.losses, self.seconds, self.final, self.run_dataset = trainer, losses, 0.0, None, info
+        self.reading = None
         return {'config': trainer.config.to_dict(), 'step': trainer.steps_done, 'losses': losses,
                 'numParams': len(trainer.model.params), 'microgpt': saved['microgpt'], 'python': saved['python'],
                 'dataset': info, 'vocabSize': self.vocab_size}
@@ -107,3 +110,50 @@ class Session:
         name = checkpoint.file_name(trainer.config, self.run_dataset, trainer.steps_done)
         return {'name': name.removesuffix(checkpoint.SUFFIX) + '.losses.csv',
                 'csv': 'step,loss\n' + ''.join(f'{i},{loss!r}\n' for i, loss in enumerate(self.losses, start=1))}
+
+    # ---- inside the model: microgpt.inspect's views of the current weights; none changes the run ----
+
+    def weights(self):
+        if self.trainer is None:
+            raise ValueError("there are no weights yet: press Train, or open a checkpoint")
+        return self.trainer
+
+    def read(self, text):
+        """The forward pass over the start token and `text`, at the current weights (kept until they change)."""
+        trainer = self.weights()
+        key = (trainer, trainer.steps_done, text)
+        if self.reading is None or self.reading[0] != key:
+            tokens = inspect.encode_prefix(trainer.tokenizer, text, trainer.config.block_size)
+            self.reading = key, inspect.read(trainer.model, tokens)
+        return self.reading[1]
+
+    def inspect(self, text, temperature, views):
+        """The views the page shows for `text`: `views` names those wanted ('next', 'attention', 'embeddings',
+        'graph', the last with its piece); each is plain data, numbers as floats (the page prints Python's repr)."""
+        trainer = self.weights()
+        start = time.perf_counter()
+        result = {'step': trainer.steps_done, 'text': text, 'temperature': temperature,
+                  'tokens': inspect.labels(trainer.tokenizer)}
+        if views.get('next') or views.get('attention'):
+            reading = self.read(text)
+            if views.get('next'):
+                result['probs'] = inspect.next_token(reading.logits, temperature)
+            if views.get('attention'):
+                result['attention'] = reading.attention
+        if views.get('embeddings'):
+            result['embeddings'] = inspect.embeddings(trainer.model, trainer.tokenizer)
+        if views.get('graph'):
+            result['graph'] = inspect.graph(trainer.model, trainer.tokenizer, text, views['graph'])
+        result['seconds'] = time.perf_counter() - start
+        return result
+
+    def draw(self, text, temperature):
+        """The next token drawn as sampling would, from the preview generator: the run's own stays untouched."""
+        trainer = self.weights()
+        probs = inspect.next_token(self.read(text).logits, temperature)
+        return inspect.labels(trainer.tokenizer)[inspect.draw(trainer.preview_rng, probs)]
+
+    def gradient_check(self, text):
+        trainer = self.weights()
+        return {'step': trainer.steps_done, 'text': text,
+                **inspect.gradient_check(trainer.model, trainer.tokenizer, text)}

@@ -4,17 +4,26 @@
 
 /** @typedef {import('./protocol.js').Config} Config */
 
-/** One entry per CLI flag, in the CLI's order, with bounds for a browser tab (the CLI has none). */
+/** One entry per CLI flag, in the CLI's order, with bounds for a browser tab (the CLI has none) and a line of help. */
 export const FIELDS = [
-  { key: 'steps', flag: '--steps', label: 'Steps', kind: 'int', min: 1, max: 1_000_000, default: 1000 },
-  { key: 'seed', flag: '--seed', label: 'Seed', kind: 'int', min: 0, max: 2 ** 32 - 1, default: 42 },
-  { key: 'learning_rate', flag: '--learning-rate', label: 'Learning rate', kind: 'float', default: 0.01 },
-  { key: 'temperature', flag: '--temperature', label: 'Temperature', kind: 'float', default: 0.5 },
-  { key: 'samples', flag: '--samples', label: 'Samples', kind: 'int', min: 1, max: 500, default: 20 },
-  { key: 'n_layer', flag: '--n-layer', label: 'Layers', kind: 'int', min: 1, max: 8, default: 1 },
-  { key: 'n_embd', flag: '--n-embd', label: 'Embedding size', kind: 'int', min: 1, max: 256, default: 16 },
-  { key: 'n_head', flag: '--n-head', label: 'Heads', kind: 'int', min: 1, max: 64, default: 4 },
-  { key: 'block_size', flag: '--block-size', label: 'Block size', kind: 'int', min: 1, max: 256, default: 16 },
+  { key: 'steps', flag: '--steps', label: 'Steps', kind: 'int', min: 1, max: 1_000_000, default: 1000,
+    help: 'Training steps: one name read and learned from each.' },
+  { key: 'seed', flag: '--seed', label: 'Seed', kind: 'int', min: 0, max: 2 ** 32 - 1, default: 42,
+    help: 'Starts the random numbers: the same seed gives the same run.' },
+  { key: 'learning_rate', flag: '--learning-rate', label: 'Learning rate', kind: 'float', default: 0.01,
+    help: 'How far each step moves the weights (falling to 0 by the end).' },
+  { key: 'temperature', flag: '--temperature', label: 'Temperature', kind: 'float', default: 0.5,
+    help: 'For the names: below 1 plays safe, above 1 takes chances.' },
+  { key: 'samples', flag: '--samples', label: 'Samples', kind: 'int', min: 1, max: 500, default: 20,
+    help: 'How many names it writes when training ends.' },
+  { key: 'n_layer', flag: '--n-layer', label: 'Layers', kind: 'int', min: 1, max: 8, default: 1,
+    help: 'Transformer blocks, each attention then an MLP.' },
+  { key: 'n_embd', flag: '--n-embd', label: 'Embedding size', kind: 'int', min: 1, max: 256, default: 16,
+    help: 'Numbers in each token\'s vector: the model\'s width.' },
+  { key: 'n_head', flag: '--n-head', label: 'Heads', kind: 'int', min: 1, max: 64, default: 4,
+    help: 'Attention heads per layer, sharing that width.' },
+  { key: 'block_size', flag: '--block-size', label: 'Block size', kind: 'int', min: 1, max: 256, default: 16,
+    help: 'The most characters it reads at once (longer names are cut).' },
 ];
 
 /** The element id of a field: its flag without the dashes (`#learning-rate`). */
@@ -138,4 +147,11 @@ export function cliCommand(config, datasetName) {
 
 function shellQuote(text) {
   return /^[\w./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The settings in a line, for the folded form's heading. @param {Config} config */
+export function summary(config) {
+  const c = config;
+  return `${c.steps.toLocaleString('en')} steps, seed ${c.seed}, ${c.n_layer} layer${c.n_layer === 1 ? '' : 's'} ` +
+    `× ${c.n_embd} wide, ${c.n_head} head${c.n_head === 1 ? '' : 's'}, block ${c.block_size}`;
 }

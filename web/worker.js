@@ -216,6 +216,18 @@ async function handle(message) {
     case 'losses-csv':
       post({ type: 'losses-csv', ...(await call('losses_csv')) });
       break;
+    // Inside the model: read-only views of the weights here, between two chunks of training
+    case 'inspect':
+      post({ type: 'inspected', run: message.run,
+        ...(await call('inspect', message.text, message.temperature, message.views)) });
+      break;
+    case 'draw':
+      post({ type: 'drawn', run: message.run, text: message.text,
+        token: await call('draw', message.text, message.temperature) });
+      break;
+    case 'gradient-check':
+      post({ type: 'gradient-checked', run: message.run, ...(await call('gradient_check', message.text)) });
+      break;
     default:
       throw new Error(`unknown message type ${JSON.stringify(message.type)}`);
   }
@@ -229,7 +241,7 @@ self.onmessage = async (event) => {
   } catch (error) {
     // the run the failure is about: the page drops replies about a run it has replaced
     const about = { train: message.run, resume: run, generate: message.run, open: message.run,
-      checkpoint: message.run }[message.type];
+      checkpoint: message.run, inspect: message.run, draw: message.run, 'gradient-check': message.run }[message.type];
     if ((message.type === 'train' || message.type === 'resume') && about === run) { // that run can train no more
       running = false;
       finished = run; // its weights are those before the failed step: they can still be saved and sampled

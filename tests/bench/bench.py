@@ -163,6 +163,7 @@ def page_run(browser, url, steps, memory_at):
     context = browser.new_context()
     context.add_init_script(PROBES)
     page = open_ready(context, url)
+    page.click('#settings-panel > summary')  # the settings are folded away
     page.fill('#steps', str(steps))
     page.evaluate('window.probe.armed = true')
     page.click('#train')

@@ -107,6 +107,7 @@ def page_save_and_reload(browser, url):
     context = browser.new_context(accept_downloads=True)
     context.add_init_script(RESTORED)
     page = open_ready(context, url)
+    page.click('#settings-panel > summary')  # the settings are folded away
     page.fill('#steps', '1000')
     page.click('#train')
     status = page.locator('#status')

@@ -1,5 +1,6 @@
-"""Screenshots of the page for the README: after the default 1000-step run, desktop (1280 px) and phone (375 px); then
-after a second run, the loss chart comparing the two and the list of kept runs (1280 px).
+"""Screenshots of the page for the README: after the default 1000-step run, the top of the page on a desktop (1280 px)
+and on a phone (375 px, two screens), and the inside-the-model panel at both widths with its graph and gradient check
+open; then, after a second run, the loss chart comparing the two and the list of kept runs (1280 px).
 
     python build.py && .venv/bin/python tests/bench/screenshot.py [OUT_DIR]   # default OUT_DIR: .github/
 
@@ -29,11 +30,25 @@ def main():
         page.click('#train')
         expect(page.locator('#status')).to_have_text(re.compile('^Done'), timeout=900_000)
         print(page.text_content('#status'))
-        page.screenshot(path=out / 'screenshot.png', full_page=True)
+        page.click('#graph-view > summary')
+        page.click('#gradcheck-view > summary')
+        page.click('#gradient-check')
+        expect(page.locator('#graph svg .node').first).to_be_visible(timeout=30_000)
+        expect(page.locator('#gradcheck tr').first).to_be_visible(timeout=30_000)
+        page.wait_for_timeout(500)
+        page.screenshot(path=out / 'screenshot.png', clip={'x': 0, 'y': 0, 'width': 1280, 'height': 1500})
+        # an element's screenshot scrolls to it: the sticky controls would cover its top
+        page.evaluate("document.querySelector('#controls').style.position = 'static'")
+        page.locator('#inside').screenshot(path=out / 'screenshot-inside.png')
         page.set_viewport_size({'width': 375, 'height': 812})
-        page.screenshot(path=out / 'screenshot-phone.png', full_page=True)
+        page.wait_for_timeout(500)
+        page.locator('#inside').screenshot(path=out / 'screenshot-inside-phone.png')
+        page.evaluate("document.querySelector('#controls').style.position = ''")
+        page.evaluate('window.scrollTo(0, 0)')
+        page.screenshot(path=out / 'screenshot-phone.png', clip={'x': 0, 'y': 0, 'width': 375, 'height': 1624})
         # a second run, paused halfway, beside the first on the chart
         page.set_viewport_size({'width': 1280, 'height': 900})
+        page.click('#settings-panel > summary')  # the settings are folded away
         page.fill('#learning-rate', '0.03')
         page.fill('#seed', '7')
         page.click('#train')
@@ -43,12 +58,15 @@ def main():
         page.locator('#runs .run').nth(1).locator('.compare-run').check()
         page.wait_for_timeout(500)
         page.evaluate('window.scrollTo(0, 0)')
-        top, runs = page.locator('#chart-heading').bounding_box(), page.locator('#runs').bounding_box()
+        # the chart (left column) and the kept runs (right column)
+        top, chart, runs = (page.locator(s).bounding_box() for s in ('#chart-heading', '#loss-chart', '#runs'))
+        bottom = max(chart['y'] + chart['height'], runs['y'] + runs['height'])
         page.screenshot(path=out / 'screenshot-runs.png', full_page=True, clip={
-            'x': runs['x'] - 12, 'y': top['y'] - 8, 'width': runs['width'] + 24,
-            'height': runs['y'] + runs['height'] - top['y'] + 16})
+            'x': chart['x'] - 12, 'y': top['y'] - 8, 'width': runs['x'] + runs['width'] - chart['x'] + 24,
+            'height': bottom - top['y'] + 16})
         browser.close()
-    print(f"wrote {out / 'screenshot.png'}, {out / 'screenshot-phone.png'} and {out / 'screenshot-runs.png'}")
+    print(f"wrote screenshot.png, screenshot-phone.png, screenshot-inside.png, screenshot-inside-phone.png and "
+          f"screenshot-runs.png in {out}")
 
 
 if __name__ == '__main__':

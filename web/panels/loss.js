@@ -1,5 +1,5 @@
 // The loss panel: the chart of the run on screen, live, beside the kept runs picked for comparison (the runs panel
-// puts them in `state.compared`).
+// puts them in `state.compared`), the uniform-guessing line, and the latest smoothed loss in figures.
 
 import { LossChart } from '../chart.js';
 import { byId } from '../dom.js';
@@ -7,12 +7,30 @@ import { byId } from '../dom.js';
 /** @param {import('../app.js').App} app */
 export function mountLoss(app) {
   const chart = new LossChart(byId('loss-chart'));
+  const now = byId('loss-now');
   let shown = null; // the run on the chart
   let compared = null;
+  let written = 0; // when the figures were last written: they change with every chunk, read once a second is enough
 
   app.on('progress', (message) => {
     if (shown === app.state.run) chart.add(message.step - message.losses.length + 1, message.losses);
+    if (performance.now() - written > 1000) figures();
   });
+  app.on('paused', () => figures());
+  app.on('done', () => figures());
+  app.on('stopped', () => figures());
+
+  /** ln(vocabulary): the loss of a model that gives every token the same probability, before it has learned. */
+  function figures() {
+    written = performance.now();
+    const vocab = shown?.vocabSize;
+    const smoothed = chart.latest();
+    const parts = [];
+    if (smoothed !== null) parts.push(`Smoothed loss ${smoothed.toFixed(3)} at step ${shown.step}`);
+    if (vocab) parts.push(`uniform guessing among ${vocab} tokens: ln ${vocab} = ${Math.log(vocab).toFixed(3)}`);
+    now.textContent = parts.join(' · ');
+  }
+
   app.onRender(({ run, compared: runs }) => {
     if (runs !== compared) {
       compared = runs;
@@ -20,7 +38,9 @@ export function mountLoss(app) {
     }
     if (run === shown) return;
     shown = run; // another run on screen (or none): its whole history so far
+    chart.baseline(run?.vocabSize ? Math.log(run.vocabSize) : null);
     chart.reset();
     if (run?.losses.length) chart.add(1, run.losses);
+    figures();
   });
 }

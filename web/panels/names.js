@@ -10,9 +10,8 @@ const EMPTY = 'Names appear here while the model trains.';
 
 /** @param {import('../app.js').App} app */
 export function mountNames(app) {
-  // `#samples` is both the --samples field (made by the settings panel) and this list, as the page's contract names them
-  const list = document.querySelector('ol#samples');
-  const caption = byId('samples-caption');
+  const list = byId('names');
+  const caption = byId('names-caption');
   const error = byId('names-error');
   let keepUntil = 0; // names generated during training stay this long before previews replace them
   let shown = null; // the run whose names are shown
@@ -47,9 +46,11 @@ export function mountNames(app) {
     error.hidden = true;
     list.replaceChildren(...names.map(({ text: name, known }) => {
       const item = document.createElement('li');
-      item.className = `name ${known ? 'known' : 'new'}`;
+      item.className = `name ${known ? 'known' : 'new'}${name ? '' : ' empty'}`;
       item.textContent = name; // names are the model's output, from the user's data: text only, never HTML
-      item.title = known ? 'in the training data' : 'new: not in the training data';
+      // an empty name (the model ended it at once) shows as such (style.css), its text staying the name itself
+      item.title = `${name ? '' : 'an empty name: the model ended it at the first letter; '}` +
+        `${known ? 'in the training data' : 'new: not in the training data'}`;
       return item;
     }));
   }

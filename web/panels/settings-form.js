@@ -3,12 +3,14 @@
 // to the next run: they are marked as such, and the command and the link keep describing the run shown.
 
 import { byId } from '../dom.js';
-import { FIELDS, cliCommand, fieldId, fromHash, parse, textsOf, toHash } from '../settings.js';
+import { FIELDS, cliCommand, fieldId, fromHash, parse, summary, textsOf, toHash } from '../settings.js';
 
 /** @param {import('../app.js').App} app */
 export function mountSettings(app) {
   const cli = byId('cli-command');
   const edited = byId('settings-edited');
+  const panel = /** @type {HTMLDetailsElement} */ (byId('settings-panel'));
+  const folded = byId('settings-summary');
   const inputs = {};
   for (const f of FIELDS) inputs[f.key] = makeField(byId('fields'), f, () => onChange());
 
@@ -43,6 +45,7 @@ export function mountSettings(app) {
     }
     app.state.form.config = config;
     app.state.form.numParams = undefined;
+    if (!config) panel.open = true; // a mistake (typed, or in a link) is shown where it can be fixed
     const { phase, dataset } = app.state;
     if (config && dataset.info && phase !== 'loading' && phase !== 'crashed') app.send({ type: 'describe', config });
     app.render();
@@ -60,6 +63,7 @@ export function mountSettings(app) {
     if (location.hash !== hash) history.replaceState(null, '', hash || location.pathname + location.search);
     const dataset = run ? run.dataset : state.dataset.info;
     const name = dataset && !dataset.builtin ? dataset.name : null;
+    folded.textContent = form.config ? summary(form.config) : '';
     if (run) cli.textContent = cliCommand(run.config, name);
     else cli.textContent = form.config ? cliCommand(form.config, name) : 'Fix the settings marked above.';
     // settings that differ from the run on screen are for the next run
@@ -87,11 +91,15 @@ function makeField(container, f, onInput) {
   const input = document.createElement('input');
   Object.assign(input, { id, name: id, type: 'text', autocomplete: 'off', spellcheck: false });
   input.inputMode = f.kind === 'int' ? 'numeric' : 'decimal';
-  input.setAttribute('aria-describedby', `${id}-error settings-edited`);
+  input.setAttribute('aria-describedby', `${id}-help ${id}-error settings-edited`);
+  const help = document.createElement('p');
+  help.id = `${id}-help`;
+  help.className = 'help';
+  help.textContent = f.help;
   const error = document.createElement('p');
   error.id = `${id}-error`;
   error.className = 'error';
-  wrapper.append(label, input, error);
+  wrapper.append(label, input, help, error);
   container.append(wrapper);
   input.addEventListener('input', onInput);
   return { input, error };

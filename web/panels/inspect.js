@@ -1,0 +1,271 @@
+// Inside the model: what the live model predicts after a text, where it attends, what its embeddings have learned,
+// the autograd graph of a piece of a step, and a gradient check. Every number comes from microgpt.inspect in the
+// worker (the page only draws), at the weights of the run on screen: live while it trains, or paused, stopped,
+// finished, or opened from a checkpoint.
+//
+// While the run trains, the views refresh between chunks, but only as often as keeps their cost to a few percent of
+// the worker's time: each refresh reports what it cost, and the next waits long enough. A change of the text or the
+// temperature asks at once; one request is in flight at a time, and what is asked meanwhile is merged into the next.
+
+import { byId } from '../dom.js';
+import { AttentionView, positionLabel } from '../views/attention.js';
+import { EmbeddingsView } from '../views/embeddings.js';
+import { GradientCheckView } from '../views/gradient-check.js';
+import { NextTokenView } from '../views/next-token.js';
+
+const LIVE_SHARE = 0.03; // the most of the worker's time the live views may take while it trains
+const LIVE_EVERY_MS = 500; // and never more often than this
+const GRAPH_EVERY_MS = 3000; // the graph is laid out again less often: Graphviz takes a core while it works
+const MAX_OPTIONS = 64; // attention weights offered in the graph's list (the heatmaps offer every one)
+
+/** @param {import('../app.js').App} app */
+export function mountInspect(app) {
+  const ui = {
+    panel: /** @type {HTMLDetailsElement} */ (byId('inside-panel')),
+    text: /** @type {HTMLInputElement} */ (byId('inspect-text')),
+    temperature: /** @type {HTMLInputElement} */ (byId('inspect-temperature')),
+    temperatureValue: byId('inspect-temperature-value'),
+    sample: /** @type {HTMLButtonElement} */ (byId('inspect-sample')),
+    clear: /** @type {HTMLButtonElement} */ (byId('inspect-clear')),
+    error: byId('inspect-error'), status: byId('inspect-status'),
+    graphView: /** @type {HTMLDetailsElement} */ (byId('graph-view')),
+    piece: /** @type {HTMLSelectElement} */ (byId('graph-piece')), graphStatus: byId('graph-status'),
+    gradcheckView: /** @type {HTMLDetailsElement} */ (byId('gradcheck-view')),
+    gradcheck: /** @type {HTMLButtonElement} */ (byId('gradient-check')),
+  };
+  const views = {
+    next: new NextTokenView(byId('next-token'), byId('next-summary'), (token) => add(token)),
+    attention: new AttentionView(byId('attention'), byId('attention-readout'), (piece) => trace(piece)),
+    embeddings: new EmbeddingsView(byId('embeddings'), byId('embeddings-readout'), byId('positions'),
+      byId('positions-readout')),
+    gradcheck: new GradientCheckView(byId('gradcheck')),
+  };
+  /** @type {Promise<import('../views/graph.js').GraphView> | null} loaded when the graph is first opened */
+  let graph = null;
+  let flight = null; // the run id of the inspect request the worker is computing
+  let queued = null; // views asked for meanwhile
+  let cost = 0; // seconds the last refresh cost the worker
+  let refreshed = 0; // when the views were last asked for (performance.now())
+  let graphed = 0; // when the graph was
+  let asked = { run: null, step: -1 }; // the run and step last asked about
+  let checking = false; // a gradient check is being computed
+  let temperatureTouched = false;
+  /** @type {import('../protocol.js').GraphPiece | null} a weight picked in a heatmap, offered in the list */
+  let picked = null;
+
+  const text = () => ui.text.value;
+  const temperature = () => Number(ui.temperature.value);
+  const canLook = () => Boolean(app.state.run && app.state.hasWeights && app.state.phase !== 'crashed');
+
+  /** The views to ask for: those open. @param {boolean} nextOnly a new temperature: only the bars change */
+  function wanted(nextOnly = false) {
+    if (nextOnly) return { next: true, attention: false, embeddings: false, graph: null };
+    return { next: true, attention: true, embeddings: true, graph: ui.graphView.open ? currentPiece() : null };
+  }
+
+  function request(views) {
+    if (!ui.panel.open || !canLook()) return;
+    if (flight !== null) {
+      queued = queued ? merge(queued, views) : views;
+      return;
+    }
+    const { run } = app.state;
+    flight = run.id;
+    asked = { run: run.id, step: run.step };
+    refreshed = performance.now();
+    if (views.graph) graphed = refreshed;
+    app.send({ type: 'inspect', run: run.id, text: text(), temperature: temperature(), views });
+  }
+
+  function merge(a, b) {
+    return { next: a.next || b.next, attention: a.attention || b.attention, embeddings: a.embeddings || b.embeddings,
+      graph: b.graph ?? a.graph };
+  }
+
+  function landed() {
+    flight = null;
+    if (queued) {
+      const next = queued;
+      queued = null;
+      request(next);
+    }
+  }
+
+  app.on('inspected', (message) => {
+    cost = message.seconds;
+    if (message.text !== text()) return landed(); // typed on since: its answer is queued
+    ui.error.hidden = true;
+    const { run } = app.state;
+    ui.status.textContent = `The model of the run on screen at step ${message.step} of ${run.steps}` +
+      `${app.state.phase === 'training' ? ', refreshed as it trains' : ''}.`;
+    if (message.probs) views.next.update(message.tokens, message.probs, message.text);
+    const positions = ['BOS', ...Array.from(message.text)];
+    if (message.attention) views.attention.update(message.attention, positions);
+    if (message.embeddings) views.embeddings.update(message.embeddings);
+    if (message.graph) drawGraph(message.graph, positions);
+    landed();
+  });
+  app.on('drawn', (message) => {
+    if (message.text === text()) add(message.token);
+  });
+  app.on('gradient-checked', (message) => {
+    checking = false;
+    views.gradcheck.update(message);
+  });
+  app.on('error', ({ context, message }) => {
+    if (!['inspect', 'draw', 'gradient-check'].includes(context)) return;
+    if (context === 'inspect') landed();
+    if (context === 'gradient-check') checking = false;
+    ui.error.textContent = message;
+    ui.error.hidden = false;
+  });
+  // live: refresh between chunks, within the time share
+  app.on('progress', () => {
+    const now = performance.now();
+    if (flight !== null || now - refreshed < Math.max(LIVE_EVERY_MS, (1000 * cost) / LIVE_SHARE)) return;
+    const views = wanted();
+    if (views.graph && now - graphed < GRAPH_EVERY_MS) views.graph = null;
+    request(views);
+  });
+
+  /** A token chosen by a click or drawn by the sampler: a letter is added; the end token finishes the name. */
+  function add(token) {
+    if (token === 'BOS') {
+      ui.status.textContent = text() ? `The model ends the name here: “${text()}”. Start another.`
+        : 'The model would end the name before it starts.';
+      ui.text.value = '';
+    } else {
+      ui.text.value = text() + token;
+    }
+    onText();
+  }
+
+  function onText() {
+    ui.error.hidden = true;
+    fillPieces();
+    request(wanted());
+  }
+
+  ui.text.addEventListener('input', onText);
+  ui.temperature.addEventListener('input', () => {
+    temperatureTouched = true;
+    ui.temperatureValue.textContent = ui.temperature.value;
+    request(wanted(true));
+  });
+  ui.sample.addEventListener('click', () => {
+    if (canLook()) app.send({ type: 'draw', run: app.state.run.id, text: text(), temperature: temperature() });
+  });
+  ui.clear.addEventListener('click', () => {
+    ui.text.value = '';
+    onText();
+    ui.text.focus();
+  });
+  ui.panel.addEventListener('toggle', () => {
+    if (ui.panel.open) request(wanted());
+  });
+  ui.graphView.addEventListener('toggle', () => {
+    if (ui.graphView.open) request(wanted());
+  });
+  ui.piece.addEventListener('change', () => request(wanted()));
+  ui.gradcheck.addEventListener('click', () => {
+    if (!canLook()) return;
+    checking = true;
+    app.render();
+    app.send({ type: 'gradient-check', run: app.state.run.id, text: text() });
+  });
+
+  // ---- the graph's pieces: each position's loss, and attention weights of the last position ----
+
+  function pieceText(piece) {
+    const chars = Array.from(text());
+    if (piece.kind === 'loss') {
+      const input = piece.position === 0 ? 'the start' : `“${chars[piece.position - 1]}”`;
+      const target = piece.position === chars.length ? 'the end' : `“${chars[piece.position]}”`;
+      return `the loss at position ${piece.position}: ${target} after ${input}`;
+    }
+    const { layer, head, query, key } = piece;
+    return `attention weight, layer ${layer}, head ${head}: position ${query} to ${key} ` +
+      `(${positionLabel(['BOS', ...chars][key])})`;
+  }
+
+  function fillPieces() {
+    const run = app.state.run;
+    if (!run) return;
+    const chars = Array.from(text());
+    const positions = Math.min(run.config.block_size, chars.length + 1); // as the trainer crops a document
+    const pieces = [];
+    for (let t = positions - 1; t >= 0; t--) pieces.push({ kind: 'loss', position: t });
+    const query = Math.min(chars.length, run.config.block_size - 1);
+    for (let layer = 0; layer < run.config.n_layer; layer++) {
+      for (let head = 0; head < run.config.n_head; head++) {
+        for (let key = query; key >= 0; key--) pieces.push({ kind: 'attention', layer, head, query, key });
+      }
+    }
+    const options = pieces.slice(0, positions + MAX_OPTIONS);
+    const known = picked && picked.query <= query && options.find((p) => JSON.stringify(p) === JSON.stringify(picked));
+    if (picked && picked.query <= query && !known) options.push(picked);
+    const chosen = ui.piece.value;
+    ui.piece.replaceChildren(...options.map((piece) => {
+      const option = document.createElement('option');
+      option.value = JSON.stringify(piece);
+      option.textContent = pieceText(piece);
+      return option;
+    }));
+    if (options.some((p) => JSON.stringify(p) === chosen)) ui.piece.value = chosen;
+  }
+
+  function currentPiece() {
+    return ui.piece.value ? JSON.parse(ui.piece.value) : { kind: 'loss', position: 0 };
+  }
+
+  /** An attention weight picked in a heatmap: trace it in the graph. */
+  function trace(piece) {
+    picked = piece;
+    fillPieces();
+    ui.piece.value = JSON.stringify(piece);
+    ui.graphView.open = true; // its toggle event asks for the views
+    request(wanted());
+  }
+
+  function drawGraph(data, positions) {
+    graph ??= import('../views/graph.js').then(({ GraphView }) => new GraphView(byId('graph'), ui.graphStatus));
+    const caption = `Autograd graph of ${pieceText(currentPiece())}, reading “${positions.slice(1).join('')}”`;
+    graph.then((view) => view.update(data, caption)).catch((error) => {
+      ui.graphStatus.textContent = `The graph cannot be drawn: ${error.message}`;
+    });
+  }
+
+  // ---- the run on screen ----
+
+  app.onRender((state) => {
+    const { run, phase } = state;
+    ui.sample.disabled = !canLook();
+    ui.gradcheck.disabled = !canLook() || checking;
+    if (!canLook()) {
+      if (asked.run !== null) reset(null);
+      ui.status.textContent = phase === 'loading' ? 'Python is loading…' : 'Train, or open a run, to look inside its model.';
+      return;
+    }
+    if (run.id !== asked.run) { // another run: its own views, from its own weights
+      reset(run.id);
+      if (!temperatureTouched) {
+        ui.temperature.value = String(run.config.temperature);
+        ui.temperatureValue.textContent = ui.temperature.value;
+      }
+      fillPieces();
+      request(wanted());
+    } else if (run.step !== asked.step && phase !== 'training') {
+      request(wanted()); // paused, stopped or done since: the last weights
+    }
+  });
+
+  /** @param {number | null} run the run whose views come next */
+  function reset(run) {
+    flight = null;
+    queued = null;
+    picked = null;
+    checking = false;
+    asked = { run, step: -1 };
+    for (const view of Object.values(views)) view.reset();
+  }
+}

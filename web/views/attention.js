@@ -1,0 +1,78 @@
+// Attention: for the text the model reads, one heatmap per layer and head (the reading position down, the positions
+// it attends to across), and the same weights in a table for screen readers and scripts: each cell carries
+// data-layer, data-head, data-query, data-key (positions, 0 the start token) and data-w (Python's repr).
+
+import { percent, pyRepr } from '../pyrepr.js';
+import { Heatmap, blues } from './heatmap.js';
+
+/** A position's label: the start token, or the character read there. */
+export function positionLabel(token) {
+  if (token === 'BOS') return '^';
+  return token === ' ' ? '␣' : token;
+}
+
+export class AttentionView {
+  /** @param {HTMLElement} container @param {HTMLElement} readout @param {(piece: object) => void} pick */
+  constructor(container, readout, pick) {
+    Object.assign(this, { container, readout, pick, maps: [], shape: '' });
+  }
+
+  reset() {
+    this.container.replaceChildren();
+    this.maps = [];
+    this.shape = '';
+    this.readout.textContent = '';
+  }
+
+  /** @param {number[][][][]} attention [layer][head][query][key] @param {string[]} labels one per position */
+  update(attention, labels) {
+    const shape = `${attention.length}x${attention[0].length}x${labels.join('\u0000')}`;
+    if (shape !== this.shape) this.build(attention, labels, shape);
+    attention.forEach((heads, layer) => heads.forEach((rows, head) => {
+      const { map, table } = this.maps[layer][head];
+      map.update(rows, labels.map(positionLabel));
+      table.replaceChildren(...rows.map((row, query) => {
+        const tr = document.createElement('tr');
+        const th = document.createElement('th');
+        th.scope = 'row';
+        th.textContent = `${query} ${labels[query] === 'BOS' ? 'start' : labels[query]}`;
+        tr.append(th, ...row.map((w, key) => {
+          const td = document.createElement('td');
+          Object.assign(td.dataset, { layer, head, query, key, w: pyRepr(w) });
+          td.textContent = percent(w);
+          return td;
+        }));
+        return tr;
+      }));
+    }));
+  }
+
+  build(attention, labels, shape) {
+    this.reset();
+    this.shape = shape;
+    const name = (i) => (labels[i] === 'BOS' ? 'the start' : `“${labels[i]}”`);
+    this.maps = attention.map((heads, layer) => heads.map((_, head) => {
+      const figure = document.createElement('figure');
+      const caption = document.createElement('figcaption');
+      caption.textContent = `layer ${layer}, head ${head}`;
+      figure.append(caption);
+      const map = new Heatmap(figure, {
+        label: `Attention of layer ${layer}, head ${head}: the table after it lists the weights`,
+        colour: blues, readout: this.readout,
+        describe: (query, key, w) => `Layer ${layer}, head ${head}: position ${query} (${name(query)}) gives ` +
+          `position ${key} (${name(key)}) weight ${pyRepr(w)}. Tap to trace it in the autograd graph.`,
+        pick: (query, key) => this.pick({ kind: 'attention', layer, head, query, key }),
+      });
+      const table = document.createElement('table');
+      table.className = 'visually-hidden';
+      const tableCaption = document.createElement('caption');
+      tableCaption.textContent = `Attention weights of layer ${layer}, head ${head}: a row per reading position, ` +
+        'a column per earlier position';
+      const body = document.createElement('tbody');
+      table.append(tableCaption, body);
+      figure.append(table);
+      this.container.append(figure);
+      return { map, table: body };
+    }));
+  }
+}
