@@ -1,13 +1,14 @@
 """Inside the model, measured in the page: how long the views take to follow a change of the text or the
 temperature, and what the open panel costs training.
 
-    .venv/bin/python tests/bench/inspect_views.py [--steps 300]
+    .venv/bin/python tests/bench/inspect_views.py [--steps 300] [--repeat 5] [--training-only]
 
 Needs the site (`python3 build.py`). Two models on the built-in names, each opened from a checkpoint the command line
-writes: the default one at step 50, and the largest the form allows for a forward pass (1 layer, 128 wide, 4 heads,
-block of 16: layers x width^2 x block = 262,144, the limit). An update time runs from the input event to the frame
+writes: the default one at step 50, and two at the form's limits after one step: 1 layer, 128 wide, 4 heads, a block
+of 16 (layers x width^2 x block = 262,144, the limit), and the widest, 256 with a block of 4 (801,280 parameters: each
+token read costs four times as much; the texts measured have at most 3 characters, which its block allows). An update time runs from the input event to the frame
 after every view has been redrawn (next letter, attention, embeddings); medians of 15 changes. Training speed: the
-same run timed with the panel open and folded, alternately, 3 times each, in one page; the ratio of the medians.
+same run timed with the panel open and folded, alternately, 5 times each, in one page; the ratio of the medians.
 Prints a Markdown table and writes inspect.json in the project root.
 """
 
@@ -42,7 +43,8 @@ MEASURE = """async ([selector, value]) => {
 }"""
 
 MODELS = {'default (1 x 16, step 50)': ['--until', '50'],
-          'largest (1 x 128, 4 heads, block 16)': ['--n-embd', '128', '--block-size', '16', '--until', '1']}
+          'largest model (1 x 128, 4 heads, block 16)': ['--n-embd', '128', '--block-size', '16', '--until', '1'],
+          'widest (1 x 256, 4 heads, block 4)': ['--n-embd', '256', '--block-size', '4', '--until', '1']}
 
 
 def checkpoint(args, folder):
@@ -67,13 +69,13 @@ def update_times(browser, url, path):
             'text_runs': texts, 'temperature_runs': temperatures}
 
 
-def training_speed(browser, url, steps):
+def training_speed(browser, url, steps, repeat):
     """Steps/s of the default model for `steps` steps, the panel open and folded by turns, in one page."""
     page = open_ready(browser.new_context(), url)
     page.click('#settings-panel > summary')
     page.fill('#steps', str(steps))
     speeds = {'open': [], 'folded': []}
-    for i in range(6):
+    for i in range(2 * repeat):
         state = 'open' if i % 2 == 0 else 'folded'
         page.evaluate(f"document.querySelector('#inside-panel').open = {'true' if state == 'open' else 'false'}")
         page.click('#train')
@@ -87,16 +89,19 @@ def training_speed(browser, url, steps):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--steps', type=int, default=300)
-    steps = parser.parse_args().steps
+    parser.add_argument('--repeat', type=int, default=5, help='runs with the panel open, and as many folded')
+    parser.add_argument('--training-only', action='store_true')
+    args = parser.parse_args()
+    steps = args.steps
     log = lambda what: print(f"inspect: {what}", file=sys.stderr, flush=True)
     r = {'updates': {}}
     with tempfile.TemporaryDirectory() as folder, serve_site(ROOT / 'site') as url, sync_playwright() as pw:
         browser = pw.chromium.launch(**launch_args())
-        for name, args in MODELS.items():
+        for name, flags in MODELS.items() if not args.training_only else []:
             log(f"update times: {name}")
-            r['updates'][name] = update_times(browser, url, checkpoint(args, folder))
-        log(f"training speed, panel open and folded, {steps} steps x 3 each")
-        r['training'] = training_speed(browser, url, steps)
+            r['updates'][name] = update_times(browser, url, checkpoint(flags, folder))
+        log(f"training speed, panel open and folded, {steps} steps x {args.repeat} each")
+        r['training'] = training_speed(browser, url, steps, args.repeat)
         browser.close()
     (ROOT / 'inspect.json').write_text(json.dumps(r, indent=1) + '\n')
     lines = ['| model | text changed → views redrawn | temperature changed → bars redrawn |', '|---|---|---|']

@@ -3,8 +3,8 @@
 // worker (the page only draws), at the weights of the run on screen: live while it trains, or paused, stopped,
 // finished, or opened from a checkpoint.
 //
-// While the run trains, the views refresh between chunks, but only as often as keeps their cost to a few percent of
-// the worker's time: each refresh reports what it cost, and the next waits long enough. A change of the text or the
+// While the run trains, the views refresh between chunks, once a second at most, and only as often as keeps their cost
+// to 2% of the worker's time: each refresh reports what it cost, and the next waits long enough. A change of the text or the
 // temperature asks at once; one request is in flight at a time, and what is asked meanwhile is merged into the next.
 
 import { byId } from '../dom.js';
@@ -13,8 +13,8 @@ import { EmbeddingsView } from '../views/embeddings.js';
 import { GradientCheckView } from '../views/gradient-check.js';
 import { NextTokenView } from '../views/next-token.js';
 
-const LIVE_SHARE = 0.03; // the most of the worker's time the live views may take while it trains
-const LIVE_EVERY_MS = 500; // and never more often than this
+const LIVE_SHARE = 0.02; // the most of the worker's time the live views may take while it trains
+const LIVE_EVERY_MS = 1000; // and never more often than this: once a second is live enough to watch
 const GRAPH_EVERY_MS = 3000; // the graph is laid out again less often: Graphviz takes a core while it works
 const MAX_OPTIONS = 64; // attention weights offered in the graph's list (the heatmaps offer every one)
 
