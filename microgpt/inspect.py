@@ -90,7 +90,7 @@ def read(model, tokens):
     if not isinstance(tokens, list) or not 1 <= len(tokens) <= c.block_size or \
             not all(type(t) is int and 0 <= t < vocab_size for t in tokens):
         raise ValueError(f"tokens must be a list of 1 to {c.block_size} token ids below {vocab_size}")
-    with gc_paused():
+    with gc_paused(), _weights_sane():
         keys, values = model.empty_cache()
         heads = []  # per position, the model's list of each head's weights: layer 0 head 0, layer 0 head 1, ...
         for pos_id, token_id in enumerate(tokens):
@@ -99,6 +99,9 @@ def read(model, tokens):
         attention = [[[[w.data for w in at_pos[li * c.n_head + h]] for at_pos in heads]
                       for h in range(c.n_head)] for li in range(c.n_layer)]
     return Reading(logits, attention)
+
+
+_RAISE = "raise the temperature, or if the weights have diverged, train with a lower learning rate"
 
 
 def next_token(logits, temperature):
@@ -111,10 +114,9 @@ def next_token(logits, temperature):
         with gc_paused():
             probs = [p.data for p in probabilities(logits, temperature)]
     except (ValueError, OverflowError, ZeroDivisionError) as e:
-        raise FloatingPointError(f"the probabilities at temperature {temperature!r} overflow ({e}): "
-                                 "raise the temperature") from e
+        raise FloatingPointError(f"the probabilities at temperature {temperature!r} overflow ({e}): {_RAISE}") from e
     if not all(math.isfinite(p) for p in probs):  # logits / temperature overflowed to inf, inf - inf is nan
-        raise FloatingPointError(f"the probabilities at temperature {temperature!r} overflow: raise the temperature")
+        raise FloatingPointError(f"the probabilities at temperature {temperature!r} overflow: {_RAISE}")
     return probs
 
 
@@ -130,7 +132,8 @@ def embeddings(model, tokenizer):
     """The token embeddings (rows of wte) on their first two principal components, and the cosine similarity of
     every two position embeddings (rows of wpe): `{'tokens', 'points', 'explained', 'positions'}`."""
     sd = model.state_dict
-    points, explained = pca2([[p.data for p in row] for row in sd['wte']])
+    with _weights_sane():
+        points, explained = pca2([[p.data for p in row] for row in sd['wte']])
     rows = [[p.data for p in row] for row in sd['wpe']]
     norms = [math.sqrt(_dot(row, row)) for row in rows]
     positions = [[_dot(a, b) / (na * nb) if na and nb else 0.0 for b, nb in zip(rows, norms)]
@@ -154,7 +157,7 @@ def pca2(rows):
     when the basis spans the whole space (then they are exact). Power iteration needs hundreds of steps when the
     top eigenvalues are close, as for random initial weights; Lanczos a few dozen at most. Every operation is
     IEEE arithmetic, `math.sqrt` or a dot product: `math.sumprod` (Python >= 3.12), `math.fsum` of the products
-    before (which may differ in the last bit), so Pyodide and native Python give the same bits. Each component's
+    before (which may differ in the last bit), so Pyodide and native Python >= 3.12 give the same bits. Each component's
     sign makes its largest loading (lowest index on ties) positive, so slowly changing rows give slowly changing
     points.
     """
@@ -359,8 +362,9 @@ def graph(model, tokenizer, text, piece, max_nodes=MAX_NODES):
     names = [repr(ch) for ch in tokenizer.chars] + [LABEL_BOS]
     with gc_paused(), _grads_kept(model):
         trace = []
-        loss = document_loss(model, tokens, trace)
-        loss.backward()
+        with _weights_sane():
+            loss = document_loss(model, tokens, trace)
+            loss.backward()
         if kind == 'loss':
             root, known, boundary = _loss_piece(trace[t], t, tokens, names)
         else:
@@ -518,8 +522,9 @@ def gradient_check(model, tokenizer, text, count=6, h=GRADIENT_CHECK_H):
     order = order[:count]
     with gc_paused():
         with _grads_kept(model):
-            loss = document_loss(model, tokens)
-            loss.backward()
+            with _weights_sane():
+                loss = document_loss(model, tokens)
+                loss.backward()
             checked = []
             for name in order:
                 flat = [(r, col, p) for r, row in enumerate(sd[name]) for col, p in enumerate(row)]
@@ -530,16 +535,27 @@ def gradient_check(model, tokenizer, text, count=6, h=GRADIENT_CHECK_H):
         for name, p, autograd in checked:
             saved = p.data
             try:
-                p.data = up = saved + h
-                loss_up = document_loss(model, tokens).data
-                p.data = down = saved - h
-                loss_down = document_loss(model, tokens).data
+                with _weights_sane():
+                    p.data = up = saved + h
+                    loss_up = document_loss(model, tokens).data
+                    p.data = down = saved - h
+                    loss_down = document_loss(model, tokens).data
+                    numeric = (loss_up - loss_down) / (up - down)  # the step actually taken, saved ± h rounded
             finally:
                 p.data = saved
-            numeric = (loss_up - loss_down) / (up - down)  # the step actually taken, saved ± h rounded
             params.append({'name': name, 'autograd': autograd, 'numeric': numeric,
                            'relative': abs(autograd - numeric) / max(abs(autograd), abs(numeric), sys.float_info.min)})
     return {'loss': loss.data, 'h': h, 'params': params}
+
+
+@contextmanager
+def _weights_sane():
+    """The model's maths failing (an overflow, a log of 0, as `Trainer.step` meets them) means weights driven huge by
+    too high a learning rate: say so, as training does, rather than name the operation."""
+    try:
+        yield
+    except (ValueError, OverflowError, ZeroDivisionError) as e:
+        raise FloatingPointError(f"the weights have diverged ({e}): train with a lower learning rate") from e
 
 
 @contextmanager

@@ -559,3 +559,23 @@ def test_inspection_leaves_no_garbage_and_restores_the_collector(trained):
     inspect.gradient_check(model, tokenizer, 'emma', count=2)
     assert gc.isenabled()
     assert gc.collect() == 0  # every graph was freed by reference counting, as a step's is
+
+
+def test_diverged_weights_are_named_as_such(names):
+    """Weights a too high learning rate blew up fail the views with the trainer's advice, never a bare math error
+    (which the page would take for a bug): a learning rate of 1e4 diverges at step 2, its weights stay as after step 1."""
+    trainer = Trainer(Config(steps=50, learning_rate=1e4), names)
+    trainer.step()
+    with pytest.raises(FloatingPointError, match='at step 2'):
+        trainer.step()
+    for look in (lambda: inspect.graph(trainer.model, trainer.tokenizer, 'em', {'kind': 'loss', 'position': 0}),
+                 lambda: inspect.gradient_check(trainer.model, trainer.tokenizer, 'em')):
+        with pytest.raises(FloatingPointError, match=r'^the weights have diverged \(.*\): train with a lower learning rate$'):
+            look()
+    huge = Trainer(Config(steps=1), names)  # weights grown past any finite difference or square
+    for p in huge.model.params:
+        p.data *= 1e200
+    for look in (lambda: inspect.gradient_check(huge.model, huge.tokenizer, 'em'),
+                 lambda: inspect.embeddings(huge.model, huge.tokenizer)):
+        with pytest.raises(FloatingPointError, match='train with a lower learning rate$'):
+            look()

@@ -111,6 +111,13 @@ def test_graph_embeddings_and_gradient_check_draw(opened, step50):
     want = inspect.graph(step50.model, step50.tokenizer, 'em', json.loads(page.input_value('#graph-piece')))
     assert nodes == len(want['nodes']) == page.locator('#graph svg .node').count()
     expect(page.locator('#graph-status')).to_contain_text(f"the name's mean loss, {want['loss']!r}")
+    # every node's operation, name, data and grad, as the native core's backward() left them
+    rows = page.locator('#graph table tr').evaluate_all('rs => rs.slice(1).map(r => [...r.cells].map(c => c.textContent))')
+    assert [tuple(r[1:5]) for r in rows] == [(n['op'], n['label'], repr(n['data']), repr(n['grad'])) for n in want['nodes']]
+    # the embeddings' coordinates, point by point
+    embedded = inspect.embeddings(step50.model, step50.tokenizer)
+    rows = page.locator('#embeddings table tr').evaluate_all('rs => rs.slice(1).map(r => [...r.cells].map(c => c.textContent))')
+    assert rows == [['end' if t == 'BOS' else t, repr(x), repr(y)] for t, (x, y) in zip(embedded['tokens'], embedded['points'])]
     # a heatmap square traces that attention weight
     heatmap = page.locator('#attention canvas').first
     box = heatmap.bounding_box()
@@ -139,6 +146,34 @@ def test_the_views_follow_a_live_run_and_leave_its_numbers_alone(app):
     app.fill('#inspect-text', 'ma')
     expect(app.locator('#status')).to_have_text(DONE, timeout=120_000)
     assert_native(app, Config(steps=300))
+
+
+def test_the_panel_follows_run_changes_mid_request(app):
+    """Graph, gradient check and sampling during a live run, then Reset while they may be in flight: nothing of the
+    old run stays in the panel, and the next run's views are its own."""
+    settings(app, steps=400)
+    app.click('#train')
+    expect(app.locator('#inspect-status')).to_contain_text('refreshed as it trains', timeout=30_000)
+    app.click('#graph-view > summary')
+    app.click('#gradcheck-view > summary')
+    expect(app.locator('#graph svg .node').first).to_be_visible(timeout=30_000)
+    app.click('#gradient-check')
+    expect(app.locator('#gradcheck tr.agree').first).to_be_visible(timeout=30_000)
+    app.click('#inspect-sample')
+    app.click('#gradient-check')
+    app.click('#reset')
+    expect(app.locator('#status')).to_have_text('Ready.')
+    for gone in ('#graph svg', '#next-token .token', '#attention [data-w]', '#embeddings .point', '#gradcheck tr',
+                 '#graph-piece option'):
+        expect(app.locator(gone)).to_have_count(0)
+    expect(app.locator('#inspect-status')).to_have_text('Train, or open a run, to look inside its model.')
+    settings(app, steps=20, seed=5)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
+    trainer = Trainer(Config(steps=20, seed=5), documents(builtin_names()))
+    for _ in range(20):
+        trainer.step()
+    expect_next(app, trainer, app.input_value('#inspect-text'), 0.5)
 
 
 def axe_violations(page):

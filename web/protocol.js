@@ -105,7 +105,7 @@
  */
 
 /**
- * Page -> the graph layout worker (panels/graph-layout.js, Graphviz in WebAssembly) and back: `dot`, a graph in
+ * Page -> the graph layout worker (graph-layout.js, Graphviz in WebAssembly) and back: `dot`, a graph in
  * Graphviz's language; `svg`, its drawing. `id` pairs a reply with its request.
  * @typedef {{id: number, dot: string}} LayoutRequest
  * @typedef {{id: number, svg: string} | {id: number, error: string}} LayoutReply

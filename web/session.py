@@ -21,6 +21,7 @@ class Session:
         self.final = None  # a finished run's checkpoint, taken before its final samples drew from its generator
         self.seconds = 0.0  # training time of the current run, not counting pauses
         self.reading = None  # (trainer, step, text) and the forward pass over it: a new temperature reuses it
+        self.embedded = None  # (trainer, step) and its embeddings' views: a new text reuses them
 
     def load_dataset(self, name, data):
         """Parse a dataset (UTF-8 bytes, or None for the built-in names); a bad one raises and the current one stays."""
@@ -41,7 +42,7 @@ class Session:
     def start(self, config):
         self.trainer = microgpt.Trainer(microgpt.Config.from_dict(config, partial=True), self.docs)
         self.losses, self.seconds, self.final, self.run_dataset = [], 0.0, None, self.dataset
-        self.reading = None
+        self.reading = self.embedded = None
         return {'steps': self.trainer.config.steps, 'numParams': len(self.trainer.model.params)}
 
     def open(self, data, switch=False, name=None, dataset=None):
@@ -61,7 +62,7 @@ class Session:
         if switch:
             self.use(docs, info)
         self.trainer, self.losses, self.seconds, self.final, self.run_dataset = trainer, losses, 0.0, None, info
-        self.reading = None
+        self.reading = self.embedded = None
         return {'config': trainer.config.to_dict(), 'step': trainer.steps_done, 'losses': losses,
                 'numParams': len(trainer.model.params), 'microgpt': saved['microgpt'], 'python': saved['python'],
                 'dataset': info, 'vocabSize': self.vocab_size}
@@ -111,7 +112,8 @@ class Session:
         return {'name': name.removesuffix(checkpoint.SUFFIX) + '.losses.csv',
                 'csv': 'step,loss\n' + ''.join(f'{i},{loss!r}\n' for i, loss in enumerate(self.losses, start=1))}
 
-    # ---- inside the model: microgpt.inspect's views of the current weights; none changes the run ----
+    # ---- inside the model: microgpt.inspect's views of the current weights; none changes the run (`draw` only moves
+    # the preview generator, as a preview does) ----
 
     def weights(self):
         if self.trainer is None:
@@ -140,8 +142,11 @@ class Session:
                 result['probs'] = inspect.next_token(reading.logits, temperature)
             if views.get('attention'):
                 result['attention'] = reading.attention
-        if views.get('embeddings'):
-            result['embeddings'] = inspect.embeddings(trainer.model, trainer.tokenizer)
+        if views.get('embeddings'):  # of the weights only: a large vocabulary's take seconds, not redone per letter
+            key = (trainer, trainer.steps_done)
+            if self.embedded is None or self.embedded[0] != key:
+                self.embedded = key, inspect.embeddings(trainer.model, trainer.tokenizer)
+            result['embeddings'] = self.embedded[1]
         if views.get('graph'):
             result['graph'] = inspect.graph(trainer.model, trainer.tokenizer, text, views['graph'])
         result['seconds'] = time.perf_counter() - start

@@ -216,20 +216,31 @@ async function handle(message) {
     case 'losses-csv':
       post({ type: 'losses-csv', ...(await call('losses_csv')) });
       break;
-    // Inside the model: read-only views of the weights here, between two chunks of training
+    // Inside the model: views of the weights here, between two chunks of training (only `draw` changes anything: the
+    // preview generator, as a preview does)
     case 'inspect':
-      post({ type: 'inspected', run: message.run,
-        ...(await call('inspect', message.text, message.temperature, message.views)) });
-      break;
     case 'draw':
-      post({ type: 'drawn', run: message.run, text: message.text,
-        token: await call('draw', message.text, message.temperature) });
-      break;
     case 'gradient-check':
-      post({ type: 'gradient-checked', run: message.run, ...(await call('gradient_check', message.text)) });
+      if (message.run !== run && message.run !== finished) {
+        throw new Error('that run is no longer here: another one has replaced it');
+      }
+      await inspect(message);
       break;
     default:
       throw new Error(`unknown message type ${JSON.stringify(message.type)}`);
+  }
+}
+
+/** @param {import('./protocol.js').InspectRequest | import('./protocol.js').DrawRequest
+ *          | import('./protocol.js').GradientCheckRequest} message */
+async function inspect(message) {
+  if (message.type === 'inspect') {
+    const views = await call('inspect', message.text, message.temperature, message.views);
+    post({ type: 'inspected', run: message.run, ...views });
+  } else if (message.type === 'draw') {
+    post({ type: 'drawn', run: message.run, text: message.text, token: await call('draw', message.text, message.temperature) });
+  } else {
+    post({ type: 'gradient-checked', run: message.run, ...(await call('gradient_check', message.text)) });
   }
 }
 

@@ -3,8 +3,8 @@ temperature, and what the open panel costs training.
 
     .venv/bin/python tests/bench/inspect_views.py [--steps 300] [--repeat 5] [--training-only]
 
-Needs the site (`python3 build.py`). Two models on the built-in names, each opened from a checkpoint the command line
-writes: the default one at step 50, and two at the form's limits after one step: 1 layer, 128 wide, 4 heads, a block
+Needs the site (`python3 build.py`). Three models on the built-in names, each opened from a checkpoint the command
+line writes: the default one at step 50, and two at the form's limits after one step: 1 layer, 128 wide, 4 heads, a block
 of 16 (layers x width^2 x block = 262,144, the limit), and the widest, 256 with a block of 4 (801,280 parameters: each
 token read costs four times as much; the texts measured have at most 3 characters, which its block allows). An update time runs from the input event to the frame
 after every view has been redrawn (next letter, attention, embeddings); medians of 15 changes. Training speed: the

@@ -49,6 +49,8 @@ export function mountInspect(app) {
   let graphed = 0; // when the graph was
   let asked = { run: null, step: -1 }; // the run and step last asked about
   let checking = false; // a gradient check is being computed
+  let refused = false; // the worker refused the text: no live refresh asks again until it changes
+  let graphAsked = null; // the graph piece of the request in flight, for its caption
   let temperatureTouched = false;
   /** @type {import('../protocol.js').GraphPiece | null} a weight picked in a heatmap, offered in the list */
   let picked = null;
@@ -73,7 +75,10 @@ export function mountInspect(app) {
     flight = run.id;
     asked = { run: run.id, step: run.step };
     refreshed = performance.now();
-    if (views.graph) graphed = refreshed;
+    if (views.graph) {
+      graphed = refreshed;
+      graphAsked = views.graph;
+    }
     app.send({ type: 'inspect', run: run.id, text: text(), temperature: temperature(), views });
   }
 
@@ -95,6 +100,7 @@ export function mountInspect(app) {
     cost = message.seconds;
     if (message.text !== text()) return landed(); // typed on since: its answer is queued
     ui.error.hidden = true;
+    refused = false;
     const { run } = app.state;
     ui.status.textContent = `The model of the run on screen at step ${message.step} of ${run.steps}` +
       `${app.state.phase === 'training' ? ', refreshed as it trains' : ''}.`;
@@ -102,7 +108,7 @@ export function mountInspect(app) {
     const positions = ['BOS', ...Array.from(message.text)];
     if (message.attention) views.attention.update(message.attention, positions);
     if (message.embeddings) views.embeddings.update(message.embeddings);
-    if (message.graph) drawGraph(message.graph, positions);
+    if (message.graph) drawGraph(message.graph, positions, graphAsked);
     landed();
   });
   app.on('drawn', (message) => {
@@ -116,22 +122,28 @@ export function mountInspect(app) {
     if (!['inspect', 'draw', 'gradient-check'].includes(context)) return;
     if (context === 'inspect') landed();
     if (context === 'gradient-check') checking = false;
-    ui.error.textContent = message;
-    ui.error.hidden = false;
+    refused = true;
+    if (ui.error.hidden || ui.error.textContent !== message) { // an alert: said once, not at every refresh
+      ui.error.textContent = message;
+      ui.error.hidden = false;
+    }
   });
   // live: refresh between chunks, within the time share
   app.on('progress', () => {
     const now = performance.now();
-    if (flight !== null || now - refreshed < Math.max(LIVE_EVERY_MS, (1000 * cost) / LIVE_SHARE)) return;
+    if (refused || flight !== null || now - refreshed < Math.max(LIVE_EVERY_MS, (1000 * cost) / LIVE_SHARE)) return;
     const views = wanted();
     if (views.graph && now - graphed < GRAPH_EVERY_MS) views.graph = null;
     request(views);
   });
 
-  /** A token chosen by a click or drawn by the sampler: a letter is added; the end token finishes the name. */
+  /** A token chosen by a click or drawn by the sampler: a letter is added; the end token, or a full block, finishes
+   * the name (sampling stops there too). */
   function add(token) {
-    if (token === 'BOS') {
-      ui.status.textContent = text() ? `The model ends the name here: “${text()}”. Start another.`
+    const full = Array.from(text()).length >= app.state.run.config.block_size - 1;
+    if (token === 'BOS' || full) {
+      const why = token === 'BOS' ? 'The model ends the name here' : 'The block is full: sampling would end the name here';
+      ui.status.textContent = text() ? `${why}: “${text()}”. Start another.`
         : 'The model would end the name before it starts.';
       ui.text.value = '';
     } else {
@@ -142,6 +154,7 @@ export function mountInspect(app) {
 
   function onText() {
     ui.error.hidden = true;
+    refused = false;
     fillPieces();
     request(wanted());
   }
@@ -218,18 +231,17 @@ export function mountInspect(app) {
     return ui.piece.value ? JSON.parse(ui.piece.value) : { kind: 'loss', position: 0 };
   }
 
-  /** An attention weight picked in a heatmap: trace it in the graph. */
+  /** An attention weight picked in a heatmap (a tap reads it too, on a phone): the piece the graph traces. */
   function trace(piece) {
     picked = piece;
     fillPieces();
     ui.piece.value = JSON.stringify(piece);
-    ui.graphView.open = true; // its toggle event asks for the views
-    request(wanted());
+    if (ui.graphView.open) request(wanted());
   }
 
-  function drawGraph(data, positions) {
+  function drawGraph(data, positions, piece) {
     graph ??= import('../views/graph.js').then(({ GraphView }) => new GraphView(byId('graph'), ui.graphStatus));
-    const caption = `Autograd graph of ${pieceText(currentPiece())}, reading “${positions.slice(1).join('')}”`;
+    const caption = `Autograd graph of ${pieceText(piece)}, reading “${positions.slice(1).join('')}”`;
     graph.then((view) => view.update(data, caption)).catch((error) => {
       ui.graphStatus.textContent = `The graph cannot be drawn: ${error.message}`;
     });
@@ -265,7 +277,11 @@ export function mountInspect(app) {
     queued = null;
     picked = null;
     checking = false;
+    refused = false;
     asked = { run, step: -1 };
     for (const view of Object.values(views)) view.reset();
+    graph?.then((view) => view.reset());
+    ui.piece.replaceChildren();
+    ui.error.hidden = true;
   }
 }

@@ -4,11 +4,11 @@
 
 import { percent, pyRepr } from '../pyrepr.js';
 import { Heatmap, blues } from './heatmap.js';
+import { shown } from './next-token.js';
 
 /** A position's label: the start token, or the character read there. */
 export function positionLabel(token) {
-  if (token === 'BOS') return '^';
-  return token === ' ' ? '␣' : token;
+  return token === 'BOS' ? '^' : shown(token);
 }
 
 export class AttentionView {
@@ -28,21 +28,14 @@ export class AttentionView {
   update(attention, labels) {
     const shape = `${attention.length}x${attention[0].length}x${labels.join('\u0000')}`;
     if (shape !== this.shape) this.build(attention, labels, shape);
+    // the same text and model: the cells are updated in place (a live refresh does not rebuild thousands of them)
     attention.forEach((heads, layer) => heads.forEach((rows, head) => {
-      const { map, table } = this.maps[layer][head];
+      const { map, cells } = this.maps[layer][head];
       map.update(rows, labels.map(positionLabel));
-      table.replaceChildren(...rows.map((row, query) => {
-        const tr = document.createElement('tr');
-        const th = document.createElement('th');
-        th.scope = 'row';
-        th.textContent = `${query} ${labels[query] === 'BOS' ? 'start' : labels[query]}`;
-        tr.append(th, ...row.map((w, key) => {
-          const td = document.createElement('td');
-          Object.assign(td.dataset, { layer, head, query, key, w: pyRepr(w) });
-          td.textContent = percent(w);
-          return td;
-        }));
-        return tr;
+      rows.forEach((row, query) => row.forEach((w, key) => {
+        const cell = cells[query][key];
+        cell.dataset.w = pyRepr(w);
+        cell.textContent = percent(w);
       }));
     }));
   }
@@ -51,7 +44,14 @@ export class AttentionView {
     this.reset();
     this.shape = shape;
     const name = (i) => (labels[i] === 'BOS' ? 'the start' : `“${labels[i]}”`);
-    this.maps = attention.map((heads, layer) => heads.map((_, head) => {
+    const header = (text, scope) => {
+      const th = document.createElement('th');
+      th.scope = scope;
+      th.textContent = text;
+      return th;
+    };
+    const position = (i) => `${i} ${labels[i] === 'BOS' ? 'start' : labels[i]}`;
+    this.maps = attention.map((heads, layer) => heads.map((rows, head) => {
       const figure = document.createElement('figure');
       const caption = document.createElement('figcaption');
       caption.textContent = `layer ${layer}, head ${head}`;
@@ -60,19 +60,31 @@ export class AttentionView {
         label: `Attention of layer ${layer}, head ${head}: the table after it lists the weights`,
         colour: blues, readout: this.readout,
         describe: (query, key, w) => `Layer ${layer}, head ${head}: position ${query} (${name(query)}) gives ` +
-          `position ${key} (${name(key)}) weight ${pyRepr(w)}. Tap to trace it in the autograd graph.`,
+          `position ${key} (${name(key)}) weight ${pyRepr(w)}.`,
         pick: (query, key) => this.pick({ kind: 'attention', layer, head, query, key }),
       });
       const table = document.createElement('table');
       table.className = 'visually-hidden';
       const tableCaption = document.createElement('caption');
       tableCaption.textContent = `Attention weights of layer ${layer}, head ${head}: a row per reading position, ` +
-        'a column per earlier position';
-      const body = document.createElement('tbody');
-      table.append(tableCaption, body);
+        'a column per position it attends to';
+      const columns = document.createElement('tr');
+      columns.append(header('reading', 'col'), ...labels.map((_, key) => header(position(key), 'col')));
+      const cells = rows.map((row, query) => {
+        const tr = document.createElement('tr');
+        const tds = row.map((_, key) => {
+          const td = document.createElement('td');
+          Object.assign(td.dataset, { layer, head, query, key });
+          return td;
+        });
+        tr.append(header(position(query), 'row'), ...tds);
+        table.append(tr);
+        return tds;
+      });
+      table.prepend(tableCaption, columns);
       figure.append(table);
       this.container.append(figure);
-      return { map, table: body };
+      return { map, cells };
     }));
   }
 }

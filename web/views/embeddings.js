@@ -62,7 +62,14 @@ export class EmbeddingsView {
     table.className = 'visually-hidden';
     const caption = document.createElement('caption');
     caption.textContent = 'Token embeddings on the first two principal components';
-    table.append(caption);
+    const columns = document.createElement('tr');
+    for (const title of ['token', '1st component', '2nd component']) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.textContent = title;
+      columns.append(th);
+    }
+    table.append(caption, columns);
     tokens.forEach((token, i) => {
       const kind = token === 'BOS' ? 'bos' : VOWELS.has(token) ? 'vowel' : 'other';
       const point = svg('text', { x: x(xs[i]), y: y(ys[i]), class: `point ${kind}`, 'text-anchor': 'middle',

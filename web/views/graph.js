@@ -28,7 +28,8 @@ export function toDot(graph) {
     '  edge [color="#6b7280", arrowsize=0.6];'];
   for (const node of graph.nodes) {
     const kind = node.id === graph.root ? 'root' : node.op === 'param' || node.op === 'const' ? node.op : 'op';
-    const title = [node.op, node.label].filter(Boolean).join(' ');
+    // the node's name where the piece knows one, its operation in brackets unless the name already says it
+    const title = !node.label ? node.op : node.label.startsWith(node.op) ? node.label : `${node.label} (${node.op})`;
     const label = [title, `data ${short(node.data)}`, `grad ${short(node.grad)}`,
       ...(node.hidden ? [`+${node.hidden} inputs not shown`] : [])].map(dotText).join('\\n');
     const tooltip = dotText(`${title}: data ${pyRepr(node.data)}, grad ${pyRepr(node.grad)}`);
@@ -62,7 +63,10 @@ export class GraphView {
     this.table.className = 'visually-hidden';
     container.append(tools, this.stage, this.table);
     this.panzoom = Panzoom(this.canvas, { maxScale: 6, minScale: 0.1, canvas: true, step: 0.2 });
-    this.stage.addEventListener('wheel', (event) => this.panzoom.zoomWithWheel(event));
+    // the wheel scrolls the page as everywhere else; with Ctrl (or ⌘), and a pinch, it zooms
+    this.stage.addEventListener('wheel', (event) => {
+      if (event.ctrlKey || event.metaKey) this.panzoom.zoomWithWheel(event);
+    });
     this.placed = ''; // the piece whose drawing was last placed: a live refresh of it keeps the user's pan and zoom
     for (const [text, action] of [['Zoom in', () => this.panzoom.zoomIn()], ['Zoom out', () => this.panzoom.zoomOut()],
       ['Back to the result', () => this.showRoot()]]) {
@@ -72,6 +76,16 @@ export class GraphView {
       button.addEventListener('click', action);
       tools.append(button);
     }
+  }
+
+  /** Another run: nothing of the last one's graph stays, and a layout still on its way is dropped. */
+  reset() {
+    this.requested += 1;
+    this.pending = null;
+    this.placed = '';
+    this.canvas.replaceChildren();
+    this.table.replaceChildren();
+    this.status.textContent = '';
   }
 
   /** @param {import('../protocol.js').Graph} graph @param {string} caption what the graph shows */
@@ -120,6 +134,13 @@ export class GraphView {
       `the grads are of the name's mean loss, ${pyRepr(loss)}.`;
     const head = document.createElement('caption');
     head.textContent = `Autograd graph nodes: ${caption}`;
+    const columns = document.createElement('tr');
+    for (const title of ['node', 'operation', 'name', 'data', 'grad', 'inputs']) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.textContent = title;
+      columns.append(th);
+    }
     const rows = nodes.map((node) => {
       const row = document.createElement('tr');
       const inputs = graph.edges.filter(([, to]) => to === node.id).length + node.hidden;
@@ -130,6 +151,6 @@ export class GraphView {
       }
       return row;
     });
-    this.table.replaceChildren(head, ...rows);
+    this.table.replaceChildren(head, columns, ...rows);
   }
 }

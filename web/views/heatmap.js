@@ -33,7 +33,7 @@ export class Heatmap {
     this.canvas.setAttribute('aria-label', label);
     this.canvas.className = 'heatmap';
     container.append(this.canvas);
-    Object.assign(this, { colour, readout, describe, pick, rows: [], labels: [], cell: 0 });
+    Object.assign(this, { colour, readout, describe, pick, rows: [], cell: 0 });
     const at = (event) => {
       const box = this.canvas.getBoundingClientRect();
       const row = Math.floor((event.clientY - box.top - LABEL_PX) / this.cell);
@@ -55,7 +55,6 @@ export class Heatmap {
   /** @param {ArrayLike<number>[]} rows @param {string[]} labels one per row (and column) */
   update(rows, labels) {
     this.rows = rows;
-    this.labels = labels;
     const n = Math.max(rows.length, ...rows.map((row) => row.length));
     this.cell = Math.max(1, Math.min(MAX_CELL_PX, Math.floor(MAX_SIDE_PX / n)));
     const side = LABEL_PX + n * this.cell;
