@@ -193,3 +193,7 @@ def test_axe_finds_no_violations(opened, width):
     expect(page.locator('#graph svg .node').first).to_be_visible(timeout=30_000)
     expect(page.locator('#gradcheck tr.agree').first).to_be_visible()
     assert axe_violations(page) == []
+    # nothing widens the page past the screen (the tables for screen readers included), with a block's worth of text
+    page.fill('#inspect-text', 'christopherjohn')
+    expect(page.locator('#attention [data-query="15"]')).to_have_count(4 * 16)
+    assert page.evaluate('document.documentElement.scrollWidth') <= width

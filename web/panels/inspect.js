@@ -11,7 +11,7 @@ import { byId } from '../dom.js';
 import { AttentionView, positionLabel } from '../views/attention.js';
 import { EmbeddingsView } from '../views/embeddings.js';
 import { GradientCheckView } from '../views/gradient-check.js';
-import { NextTokenView } from '../views/next-token.js';
+import { NextTokenView, shown } from '../views/next-token.js';
 
 const LIVE_SHARE = 0.02; // the most of the worker's time the live views may take while it trains
 const LIVE_EVERY_MS = 1000; // and never more often than this: once a second is live enough to watch
@@ -32,6 +32,7 @@ export function mountInspect(app) {
     piece: /** @type {HTMLSelectElement} */ (byId('graph-piece')), graphStatus: byId('graph-status'),
     gradcheckView: /** @type {HTMLDetailsElement} */ (byId('gradcheck-view')),
     gradcheck: /** @type {HTMLButtonElement} */ (byId('gradient-check')),
+    views: byId('inspect-views'),
   };
   const views = {
     next: new NextTokenView(byId('next-token'), byId('next-summary'), (token) => add(token)),
@@ -50,6 +51,7 @@ export function mountInspect(app) {
   let asked = { run: null, step: -1 }; // the run and step last asked about
   let checking = false; // a gradient check is being computed
   let refused = false; // the worker refused the text: no live refresh asks again until it changes
+  let notice = ''; // a name just finished, said until the learner types again
   let graphAsked = null; // the graph piece of the request in flight, for its caption
   let temperatureTouched = false;
   /** @type {import('../protocol.js').GraphPiece | null} a weight picked in a heatmap, offered in the list */
@@ -102,8 +104,9 @@ export function mountInspect(app) {
     ui.error.hidden = true;
     refused = false;
     const { run } = app.state;
-    ui.status.textContent = `The model of the run on screen at step ${message.step} of ${run.steps}` +
+    ui.status.textContent = `${notice}The model of the run on screen at step ${message.step} of ${run.steps}` +
       `${app.state.phase === 'training' ? ', refreshed as it trains' : ''}.`;
+    ui.views.classList.remove('stale');
     if (message.probs) views.next.update(message.tokens, message.probs, message.text);
     const positions = ['BOS', ...Array.from(message.text)];
     if (message.attention) views.attention.update(message.attention, positions);
@@ -121,8 +124,13 @@ export function mountInspect(app) {
   app.on('error', ({ context, message }) => {
     if (!['inspect', 'draw', 'gradient-check'].includes(context)) return;
     if (context === 'inspect') landed();
-    if (context === 'gradient-check') checking = false;
+    if (context === 'gradient-check') {
+      checking = false;
+      views.gradcheck.fail(message);
+    }
+    if (context === 'inspect' && ui.graphView.open) ui.graphStatus.textContent = message;
     refused = true;
+    ui.views.classList.add('stale'); // the views still show the last text the model could read
     if (ui.error.hidden || ui.error.textContent !== message) { // an alert: said once, not at every refresh
       ui.error.textContent = message;
       ui.error.hidden = false;
@@ -140,26 +148,30 @@ export function mountInspect(app) {
   /** A token chosen by a click or drawn by the sampler: a letter is added; the end token, or a full block, finishes
    * the name (sampling stops there too). */
   function add(token) {
+    if (refused || !app.state.run) return; // the bars are those of the last text the model could read, not this one
     const full = Array.from(text()).length >= app.state.run.config.block_size - 1;
-    if (token === 'BOS' || full) {
-      const why = token === 'BOS' ? 'The model ends the name here' : 'The block is full: sampling would end the name here';
-      ui.status.textContent = text() ? `${why}: “${text()}”. Start another.`
-        : 'The model would end the name before it starts.';
-      ui.text.value = '';
-    } else {
+    if (token !== 'BOS' && !full) {
       ui.text.value = text() + token;
+      onText();
+      return;
     }
-    onText();
+    const why = token === 'BOS' ? 'The model ends the name here' : 'The block is full: sampling would end the name here';
+    notice = text() ? `${why}: “${text()}”. Start another. ` : 'The model would end the name before it starts. ';
+    ui.status.textContent = notice;
+    ui.text.value = '';
+    onText(true);
   }
 
-  function onText() {
+  /** @param {boolean} [keepNotice] the text changed because a name was finished, not by typing */
+  function onText(keepNotice = false) {
+    if (keepNotice !== true) notice = '';
     ui.error.hidden = true;
     refused = false;
     fillPieces();
     request(wanted());
   }
 
-  ui.text.addEventListener('input', onText);
+  ui.text.addEventListener('input', () => onText());
   ui.temperature.addEventListener('input', () => {
     temperatureTouched = true;
     ui.temperatureValue.textContent = ui.temperature.value;
@@ -181,7 +193,7 @@ export function mountInspect(app) {
   });
   ui.piece.addEventListener('change', () => request(wanted()));
   ui.gradcheck.addEventListener('click', () => {
-    if (!canLook()) return;
+    if (!canLook() || checking) return;
     checking = true;
     app.render();
     app.send({ type: 'gradient-check', run: app.state.run.id, text: text() });
@@ -190,7 +202,7 @@ export function mountInspect(app) {
   // ---- the graph's pieces: each position's loss, and attention weights of the last position ----
 
   function pieceText(piece) {
-    const chars = Array.from(text());
+    const chars = Array.from(text()).map(shown);
     if (piece.kind === 'loss') {
       const input = piece.position === 0 ? 'the start' : `“${chars[piece.position - 1]}”`;
       const target = piece.position === chars.length ? 'the end' : `“${chars[piece.position]}”`;
@@ -252,7 +264,8 @@ export function mountInspect(app) {
   app.onRender((state) => {
     const { run, phase } = state;
     ui.sample.disabled = !canLook();
-    ui.gradcheck.disabled = !canLook() || checking;
+    ui.gradcheck.disabled = !canLook(); // not while checking: a disabled button would drop the keyboard focus
+    ui.gradcheck.setAttribute('aria-busy', String(checking));
     if (!canLook()) {
       if (asked.run !== null) reset(null);
       ui.status.textContent = phase === 'loading' ? 'Python is loading…' : 'Train, or open a run, to look inside its model.';
@@ -278,6 +291,8 @@ export function mountInspect(app) {
     picked = null;
     checking = false;
     refused = false;
+    notice = '';
+    ui.views.classList.remove('stale');
     asked = { run, step: -1 };
     for (const view of Object.values(views)) view.reset();
     graph?.then((view) => view.reset());

@@ -43,14 +43,14 @@ export class AttentionView {
   build(attention, labels, shape) {
     this.reset();
     this.shape = shape;
-    const name = (i) => (labels[i] === 'BOS' ? 'the start' : `“${labels[i]}”`);
+    const name = (i) => (labels[i] === 'BOS' ? 'the start' : `“${shown(labels[i])}”`);
     const header = (text, scope) => {
       const th = document.createElement('th');
       th.scope = scope;
       th.textContent = text;
       return th;
     };
-    const position = (i) => `${i} ${labels[i] === 'BOS' ? 'start' : labels[i]}`;
+    const position = (i) => `${i} ${labels[i] === 'BOS' ? 'start' : shown(labels[i])}`;
     this.maps = attention.map((heads, layer) => heads.map((rows, head) => {
       const figure = document.createElement('figure');
       const caption = document.createElement('figcaption');
@@ -64,7 +64,9 @@ export class AttentionView {
         pick: (query, key) => this.pick({ kind: 'attention', layer, head, query, key }),
       });
       const table = document.createElement('table');
-      table.className = 'visually-hidden';
+      const hidden = document.createElement('div'); // a table ignores a width of 1px: its box does not
+      hidden.className = 'visually-hidden';
+      hidden.append(table);
       const tableCaption = document.createElement('caption');
       tableCaption.textContent = `Attention weights of layer ${layer}, head ${head}: a row per reading position, ` +
         'a column per position it attends to';
@@ -82,7 +84,7 @@ export class AttentionView {
         return tds;
       });
       table.prepend(tableCaption, columns);
-      figure.append(table);
+      figure.append(hidden);
       this.container.append(figure);
       return { map, cells };
     }));

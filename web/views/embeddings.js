@@ -59,7 +59,9 @@ export class EmbeddingsView {
       svg('text', { x: WIDTH / 2 + 4, y: 12, class: 'axis-label' }, `2nd: ${share(explained[1])}`),
     );
     const table = document.createElement('table');
-    table.className = 'visually-hidden';
+    const hidden = document.createElement('div'); // a table ignores a width of 1px: its box does not
+    hidden.className = 'visually-hidden';
+    hidden.append(table);
     const caption = document.createElement('caption');
     caption.textContent = 'Token embeddings on the first two principal components';
     const columns = document.createElement('tr');
@@ -86,7 +88,7 @@ export class EmbeddingsView {
       }
       table.append(row);
     });
-    this.container.replaceChildren(picture, table);
+    this.container.replaceChildren(picture, hidden);
     this.positions.update(positions, positions.map((_, i) => String(i)));
   }
 }

@@ -15,6 +15,14 @@ export class GradientCheckView {
     this.container.replaceChildren();
   }
 
+  /** The check could not run (a text outside the vocabulary, diverged weights): said here, where it was asked for. */
+  fail(message) {
+    const error = document.createElement('p');
+    error.className = 'error';
+    error.textContent = message;
+    this.container.replaceChildren(error);
+  }
+
   /** @param {import('../protocol.js').GradientChecked} result */
   update({ step, text, loss, h, params }) {
     const note = document.createElement('p');

@@ -60,8 +60,10 @@ export class GraphView {
     this.canvas = document.createElement('div'); // what Panzoom moves; the drawing inside it is replaced
     this.stage.append(this.canvas);
     this.table = document.createElement('table');
-    this.table.className = 'visually-hidden';
-    container.append(tools, this.stage, this.table);
+    const hidden = document.createElement('div'); // a table ignores a width of 1px: its box does not
+    hidden.className = 'visually-hidden';
+    hidden.append(this.table);
+    container.append(tools, this.stage, hidden);
     this.panzoom = Panzoom(this.canvas, { maxScale: 6, minScale: 0.1, canvas: true, step: 0.2 });
     // the wheel scrolls the page as everywhere else; with Ctrl (or ⌘), and a pinch, it zooms
     this.stage.addEventListener('wheel', (event) => {

@@ -6,10 +6,12 @@ import { percent, pyRepr } from '../pyrepr.js';
 
 const MAX_BARS = 40; // a vocabulary of thousands (Chinese text): the most likely 40, and the rest summed up
 
-/** How a token reads on screen: the start/end token as "end", a space as a visible mark. */
+/** How a token reads on screen: the start/end token as "end", a space as a visible mark, and a character that shows
+ * nothing by itself (a tab, another space, a control or format character, a lone combining mark) as its code point. */
 export function shown(token) {
   if (token === 'BOS') return 'end';
-  return token === ' ' ? '␣' : token;
+  if (token === ' ') return '␣';
+  return /^[\p{C}\p{Z}\p{M}]$/u.test(token) ? `U+${token.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}` : token;
 }
 
 export class NextTokenView {
