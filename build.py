@@ -29,12 +29,13 @@ WEB = ROOT / 'web'
 DIST = ROOT / 'dist'
 SITE = ROOT / 'site'
 NODE_MODULES = WEB / 'node_modules'
-PAGE_FILES = ['index.html', 'style.css', 'manifest.webmanifest', 'main.js', 'app.js', 'dom.js', 'offline.js', 'store.js',
-              'settings.js', 'chart.js', 'protocol.js', 'worker.js', 'session.py', 'panels/controls.js',
-              'panels/dataset.js', 'panels/loss.js', 'panels/names.js', 'panels/runs.js', 'panels/settings-form.js',
-              'panels/inspect.js', 'pyrepr.js', 'views/heatmap.js', 'views/next-token.js', 'views/attention.js',
-              'views/embeddings.js', 'views/gradient-check.js', 'views/graph.js', 'graph-layout.js',
-              'icons/icon.svg', 'icons/icon-192.png', 'icons/icon-512.png', 'icons/icon-maskable-512.png']
+PAGE_FILES = ['index.html', 'style.css', 'manifest.webmanifest', 'boot.js', 'nomodule.js', 'main.js', 'app.js',
+              'dom.js', 'offline.js', 'store.js', 'settings.js', 'chart.js', 'protocol.js', 'worker.js', 'session.py',
+              'panels/controls.js', 'panels/dataset.js', 'panels/loss.js', 'panels/names.js', 'panels/runs.js',
+              'panels/settings-form.js', 'panels/inspect.js', 'pyrepr.js', 'views/heatmap.js', 'views/next-token.js',
+              'views/attention.js', 'views/embeddings.js', 'views/gradient-check.js', 'views/graph.js',
+              'graph-layout.js', 'icons/icon.svg', 'icons/icon-192.png', 'icons/icon-512.png',
+              'icons/icon-maskable-512.png']
 PYODIDE_FILES = ['pyodide.mjs', 'pyodide.asm.mjs', 'pyodide.asm.wasm']  # what a browser fetches, with the stdlib
 
 # Pyodide ships its standard library as sources, which CPython compiles again at every start: most of the time
@@ -86,7 +87,8 @@ def run(*args, capture_output=False, **kwargs):
     except FileNotFoundError:
         sys.exit(f"build.py: cannot run {args[0]}: is it installed and on PATH? (see README.md, The two commands)")
     if out.returncode:
-        sys.exit(f"build.py: failed ({out.returncode}): {' '.join(map(str, args))}\n{out.stdout or ''}{out.stderr or ''}")
+        sys.exit(f"build.py: failed ({out.returncode}): {' '.join(map(str, args))}\n"
+                 f"{out.stdout or ''}{out.stderr or ''}")
 
 
 def find_python():
@@ -156,7 +158,8 @@ def build_site():
         shutil.copy(WEB / name, SITE / name)
     # the front-end packages the page imports, as their ES modules (Graphviz and Panzoom: only once the graph opens)
     for package, folder, names in [('uplot', 'uplot', ['uPlot.esm.js', 'uPlot.min.css']),
-                                   ('@viz-js/viz', 'viz', ['viz.js']), ('@panzoom/panzoom', 'panzoom', ['panzoom.es.js'])]:
+                                   ('@viz-js/viz', 'viz', ['viz.js']),
+                                   ('@panzoom/panzoom', 'panzoom', ['panzoom.es.js'])]:
         (SITE / 'vendor' / folder).mkdir(parents=True)
         for name in names:
             shutil.copy(NODE_MODULES / package / 'dist' / name, SITE / 'vendor' / folder / name)

@@ -23,7 +23,8 @@ def documents(data):
     lines = text.replace('\r\n', '\n').replace('\r', '\n').split('\n')
     docs = [line.strip() for line in lines if line.strip()]
     if not docs:
-        raise DatasetError("the dataset has no non-blank lines: give a text file with one document (e.g. a name) per line")
+        raise DatasetError("the dataset has no non-blank lines: "
+                           "give a text file with one document (e.g. a name) per line")
     return docs
 
 
@@ -46,7 +47,8 @@ def builtin_names():
 
 
 class Tokenizer:
-    """Each distinct character of the documents is a token; one more token, BOS, marks where a document begins and ends."""
+    """Each distinct character of the documents is a token; one more token, BOS, marks where a document begins and
+    ends."""
 
     def __init__(self, chars):
         self.chars = list(chars)             # token id -> character, sorted: the ids are the reference's

@@ -166,7 +166,8 @@ l3TlPyMtKK8UR488WXkD9ZPo5z9MDGWq++6APKUsWQ/xROU/L6bH5uh6jrykS67p7RLoP9otQN8Kg4e8
 def _build():
     """Make the tables (from their definitions, with 50 significant digits) and the ports closing over them."""
     inf = math.inf
-    frexp, ldexp, copysign, isfinite, sqrt, ulp = math.frexp, math.ldexp, math.copysign, math.isfinite, math.sqrt, math.ulp
+    frexp, ldexp, copysign = math.frexp, math.ldexp, math.copysign
+    isfinite, sqrt, ulp = math.isfinite, math.sqrt, math.ulp
     TINY, HUGE = ldexp(1.0, -54), ldexp(1.0, 1009)  # exp's thresholds and rescaling factors
     SUB, TWO27, TWO52 = ldexp(1.0, -1022), ldexp(1.0, 27), ldexp(1.0, 52)
     YTINY, YBIG = ldexp(1.0, -65), ldexp(1.0, 63)  # pow's range of |y| for the fast path

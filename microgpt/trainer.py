@@ -85,7 +85,8 @@ class Trainer:
     def final_samples(self):
         """The names the reference prints after training, drawn from the run's own generator (so only once)."""
         if not self.done:
-            raise RuntimeError(f"final samples come after training: {self.steps_done} of {self.config.steps} steps done")
+            raise RuntimeError(f"final samples come after training: "
+                               f"{self.steps_done} of {self.config.steps} steps done")
         return self._samples(self.rng, self.config.samples, self.config.temperature)
 
     def preview(self, count, temperature=None):

@@ -36,7 +36,8 @@ def test_gradients_match_central_differences(name, a, b):
     f = OPS[name]
     x, y = Value(a), Value(b)
     f(x, y).backward()
-    at = lambda p, q: f(Value(p), Value(q)).data
+    def at(p, q):
+        return f(Value(p), Value(q)).data
     assert x.grad == pytest.approx((at(a + H, b) - at(a - H, b)) / (2 * H), rel=1e-6, abs=1e-8)
     assert y.grad == pytest.approx((at(a, b + H) - at(a, b - H)) / (2 * H), rel=1e-6, abs=1e-8)
 
@@ -73,9 +74,10 @@ def test_topological_order_is_the_reference_order():
     rng = random.Random(0)
     leaves = [Value(rng.uniform(0.5, 1.5)) for _ in range(10)]
     nodes = list(leaves)
+    ops = [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a.relu(), lambda a, b: -a, lambda a, b: a ** 2]
     for _ in range(300):  # a random DAG with shared nodes, unary and binary ops
         a, b = rng.choice(nodes), rng.choice(nodes)
-        nodes.append(rng.choice([lambda: a + b, lambda: a * b, lambda: a.relu(), lambda: -a, lambda: a ** 2])())
+        nodes.append(rng.choice(ops)(a, b))
     root = sum(nodes[-50:])
     interior = [id(v) for v in recursive_topo(root) if v._children]
     assert [id(v) for v in topological_order(root)] == interior

@@ -229,7 +229,8 @@ def test_pca2_of_points_on_a_line():
 def test_pca2_of_a_rotated_ellipse():
     # (±3, 0) and (0, ±1) rotated by cos 0.6, sin 0.8: variances 18 and 2 of 20 along (0.6, 0.8) and (-0.8, 0.6);
     # the second axis's largest loading is -0.8, so it turns to (0.8, -0.6)
-    rotate = lambda x, y: [0.6 * x - 0.8 * y, 0.8 * x + 0.6 * y]
+    def rotate(x, y):
+        return [0.6 * x - 0.8 * y, 0.8 * x + 0.6 * y]
     points, explained = inspect.pca2([rotate(3, 0), rotate(-3, 0), rotate(0, 1), rotate(0, -1)])
     assert points == [pytest.approx(p, abs=1e-14) for p in ([3, 0], [-3, 0], [0, -1], [0, 1])]
     assert explained == pytest.approx([0.9, 0.1], rel=1e-14)
@@ -325,8 +326,9 @@ def test_embeddings(trained):
         assert math.fsum(p[k] ** 2 for p in points) / total == pytest.approx(explained[k], rel=1e-12)
         assert math.fsum(p[k] for p in points) == pytest.approx(0, abs=1e-14)  # centred
     wpe = [[p.data for p in row] for row in model.state_dict['wpe']]
-    cosine = lambda a, b: math.fsum(x * y for x, y in zip(a, b)) / math.sqrt(math.fsum(x * x for x in a) *
-                                                                           math.fsum(y * y for y in b))
+    def cosine(a, b):
+        return math.fsum(x * y for x, y in zip(a, b)) / math.sqrt(math.fsum(x * x for x in a) *
+                                                                  math.fsum(y * y for y in b))
     positions = result['positions']
     assert len(positions) == 16 and all(len(row) == 16 for row in positions)
     for i in range(16):
@@ -453,7 +455,7 @@ def test_the_attention_piece_against_finite_differences(trained, monkeypatch):
     # an entry of the query vector: perturb the output of attn_wq at that position
     linear, wq = microgpt.model.linear, model.state_dict['layer0.attn_wq']
     for j in (0, 2):
-        def query_moved(delta):
+        def query_moved(delta, j=j):
             calls = iter(range(10 ** 6))
             def moved(x, w):
                 out = linear(x, w)
@@ -563,14 +565,16 @@ def test_inspection_leaves_no_garbage_and_restores_the_collector(trained):
 
 def test_diverged_weights_are_named_as_such(names):
     """Weights a too high learning rate blew up fail the views with the trainer's advice, never a bare math error
-    (which the page would take for a bug): a learning rate of 1e4 diverges at step 2, its weights stay as after step 1."""
+    (which the page would take for a bug): a learning rate of 1e4 diverges at step 2, its weights stay as after
+    step 1."""
     trainer = Trainer(Config(steps=50, learning_rate=1e4), names)
     trainer.step()
     with pytest.raises(FloatingPointError, match='at step 2'):
         trainer.step()
     for look in (lambda: inspect.graph(trainer.model, trainer.tokenizer, 'em', {'kind': 'loss', 'position': 0}),
                  lambda: inspect.gradient_check(trainer.model, trainer.tokenizer, 'em')):
-        with pytest.raises(FloatingPointError, match=r'^the weights have diverged \(.*\): train with a lower learning rate$'):
+        with pytest.raises(FloatingPointError,
+                           match=r'^the weights have diverged \(.*\): train with a lower learning rate$'):
             look()
     huge = Trainer(Config(steps=1), names)  # weights grown past any finite difference or square
     for p in huge.model.params:

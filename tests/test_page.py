@@ -202,7 +202,11 @@ def test_the_main_thread_stays_responsive_while_training(app):
     app.evaluate("""() => {
         window.maxGap = 0;
         let last = performance.now();
-        setInterval(() => { const now = performance.now(); window.maxGap = Math.max(window.maxGap, now - last); last = now; }, 10);
+        setInterval(() => {
+            const now = performance.now();
+            window.maxGap = Math.max(window.maxGap, now - last);
+            last = now;
+        }, 10);
     }""")
     expect(app.locator('#status')).to_have_text(DONE, timeout=120_000)
     gap = app.evaluate('window.maxGap')

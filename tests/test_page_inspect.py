@@ -14,6 +14,8 @@ from test_page_runs import cli, open_checkpoint
 from microgpt import Config, Trainer, builtin_names, documents, inspect
 
 AXE = ROOT / 'web' / 'node_modules' / 'axe-core' / 'axe.min.js'
+# a table's rows below its header, each as its cells' texts
+TABLE_CELLS = 'rs => rs.slice(1).map(r => [...r.cells].map(c => c.textContent))'
 
 
 @pytest.fixture(scope='module')
@@ -112,12 +114,14 @@ def test_graph_embeddings_and_gradient_check_draw(opened, step50):
     assert nodes == len(want['nodes']) == page.locator('#graph svg .node').count()
     expect(page.locator('#graph-status')).to_contain_text(f"the name's mean loss, {want['loss']!r}")
     # every node's operation, name, data and grad, as the native core's backward() left them
-    rows = page.locator('#graph table tr').evaluate_all('rs => rs.slice(1).map(r => [...r.cells].map(c => c.textContent))')
-    assert [tuple(r[1:5]) for r in rows] == [(n['op'], n['label'], repr(n['data']), repr(n['grad'])) for n in want['nodes']]
+    rows = page.locator('#graph table tr').evaluate_all(TABLE_CELLS)
+    assert [tuple(r[1:5]) for r in rows] == [(n['op'], n['label'], repr(n['data']), repr(n['grad']))
+                                             for n in want['nodes']]
     # the embeddings' coordinates, point by point
     embedded = inspect.embeddings(step50.model, step50.tokenizer)
-    rows = page.locator('#embeddings table tr').evaluate_all('rs => rs.slice(1).map(r => [...r.cells].map(c => c.textContent))')
-    assert rows == [['end' if t == 'BOS' else t, repr(x), repr(y)] for t, (x, y) in zip(embedded['tokens'], embedded['points'])]
+    rows = page.locator('#embeddings table tr').evaluate_all(TABLE_CELLS)
+    assert rows == [['end' if t == 'BOS' else t, repr(x), repr(y)]
+                    for t, (x, y) in zip(embedded['tokens'], embedded['points'])]
     # a heatmap square traces that attention weight
     heatmap = page.locator('#attention canvas').first
     box = heatmap.bounding_box()

@@ -69,10 +69,11 @@ def test_a_terminal_checkpoint_opens_in_the_page_and_finishes_the_golden_run(app
     path = tmp_path / 'cli.microgpt.json'
     out = cli(*cli_args(g['flags']), '--until', 12, '--save', path)
     assert out.returncode == 0, out.stderr
+    opened = 'Opened cli.microgpt.json: paused at step 12 of 30. Resume continues it.'
     open_checkpoint(app, path)
-    expect(app.locator('#status')).to_have_text('Opened cli.microgpt.json: paused at step 12 of 30. Resume continues it.')
+    expect(app.locator('#status')).to_have_text(opened)
     open_checkpoint(app, path)  # the same file again is the same kept run, not a second copy in the list
-    expect(app.locator('#status')).to_have_text('Opened cli.microgpt.json: paused at step 12 of 30. Resume continues it.')
+    expect(app.locator('#status')).to_have_text(opened)
     expect(app.locator('#runs .run')).to_have_count(1)
     expect(app.locator('#status')).to_have_attribute('data-phase', 'paused')
     assert app.input_value('#seed') == '7' and app.input_value('#n-embd') == '8'  # the checkpoint's settings
@@ -295,7 +296,8 @@ def test_loading_shows_the_bytes_of_the_runtime_fetched(page, site_url):
         if page.text_content('#status') != seen[-1]:
             seen.append(page.text_content('#status'))
     progress = [t for t in seen if t.startswith('Loading the Python runtime: ')]
-    fetched = [float(re.match(r'^Loading the Python runtime: (\d+\.\d) of (\d+\.\d) MB…$', t).group(1)) for t in progress]
+    fetched = [float(re.match(r'^Loading the Python runtime: (\d+\.\d) of (\d+\.\d) MB…$', t).group(1))
+               for t in progress]
     assert len(fetched) >= 3 and fetched == sorted(fetched) and fetched[0] < fetched[-1], progress
     total = float(re.search(r'of (\d+\.\d) MB', progress[0]).group(1))
     assert 10 < total < 20  # the WebAssembly, the standard library and the wheel

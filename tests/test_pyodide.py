@@ -1,4 +1,5 @@
-"""The core inside Pyodide (CPython compiled to WebAssembly, as in the page), run under Node: the golden numbers hold."""
+"""The core inside Pyodide (CPython compiled to WebAssembly, as in the page), run under Node: the golden numbers
+hold."""
 
 import json
 import shutil

@@ -43,7 +43,8 @@ def test_the_fields_are_the_clis_flags_with_the_configs_defaults():
     ({'seed': '-1'}, {'seed': 'Must be from 0 to 4,294,967,295.'}),
     ({'n_embd': '12', 'n_head': '8'}, {'n_embd': 'Must be a multiple of the number of heads (8).'}),
     ({'n_layer': '8', 'n_embd': '64', 'block_size': '16'},
-     {'n_embd': 'Too large for a browser tab: layers × embedding size² × block size is 524,288; the limit is 262,144.'}),
+     {'n_embd': 'Too large for a browser tab: layers × embedding size² × block size is 524,288; '
+                'the limit is 262,144.'}),
     ({'n_head': '16', 'block_size': '256'},
      {'block_size': 'Too large for a browser tab: layers × heads × block size² is 1,048,576; the limit is 262,144.'}),
     ({'n_embd': '32', 'block_size': '256'}, {}),  # at both bounds: allowed

@@ -1,4 +1,4 @@
-"""Time `python -m microgpt` against the original single-file microgpt.py, side by side, and check they print the same bytes.
+"""Time `python -m microgpt` against the original microgpt.py, side by side, and check they print the same bytes.
 
     python tests/bench/cli_vs_original.py PATH/TO/microgpt.py [--steps N] [--repeat R] [--python PYTHON]
 

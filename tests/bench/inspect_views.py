@@ -4,11 +4,12 @@ temperature, and what the open panel costs training.
     .venv/bin/python tests/bench/inspect_views.py [--steps 300] [--repeat 5] [--training-only]
 
 Needs the site (`python3 build.py`). Three models on the built-in names, each opened from a checkpoint the command
-line writes: the default one at step 50, and two at the form's limits after one step: 1 layer, 128 wide, 4 heads, a block
-of 16 (layers x width^2 x block = 262,144, the limit), and the widest, 256 with a block of 4 (801,280 parameters: each
-token read costs four times as much; the texts measured have at most 3 characters, which its block allows). An update time runs from the input event to the frame
-after every view has been redrawn (next letter, attention, embeddings); medians of 15 changes. Training speed: the
-same run timed with the panel open and folded, alternately, 5 times each, in one page; the ratio of the medians.
+line writes: the default one at step 50, and two at the form's limits after one step: 1 layer, 128 wide, 4 heads, a
+block of 16 (layers x width^2 x block = 262,144, the limit), and the widest, 256 with a block of 4 (801,280 parameters:
+each token read costs four times as much; the texts measured have at most 3 characters, which its block allows). An
+update time runs from the input event to the frame after every view has been redrawn (next letter, attention,
+embeddings); medians of 15 changes. Training speed: the same run timed with the panel open and folded, alternately,
+5 times each, in one page; the ratio of the medians.
 Prints a Markdown table and writes inspect.json in the project root.
 """
 
@@ -93,7 +94,8 @@ def main():
     parser.add_argument('--training-only', action='store_true')
     args = parser.parse_args()
     steps = args.steps
-    log = lambda what: print(f"inspect: {what}", file=sys.stderr, flush=True)
+    def log(what):
+        print(f"inspect: {what}", file=sys.stderr, flush=True)
     r = {'updates': {}}
     with tempfile.TemporaryDirectory() as folder, serve_site(ROOT / 'site') as url, sync_playwright() as pw:
         browser = pw.chromium.launch(**launch_args())

@@ -4,10 +4,11 @@ second visit's load from the service worker's cache.
     .venv/bin/python tests/bench/keep.py
 
 Needs the site (`python3 build.py`) and the wheel in dist/, both copied first, so that a rebuild during the run
-changes nothing: the native, Pyodide and page figures all measure that one wheel. Two models on the built-in names: (a) the default one after
-its 1000 steps, (b) the largest the page allows (1 layer, 256 wide, 4 heads, block of 4: 801,280 parameters) after
-1 step only, as one step of it is slow. Native and Pyodide times are medians of 3; the page's are one run, the second
-visit's time to ready a median of 3 fresh profiles. Prints a Markdown table and writes keep.json in the project root.
+changes nothing: the native, Pyodide and page figures all measure that one wheel. Two models on the built-in names:
+(a) the default one after its 1000 steps, (b) the largest the page allows (1 layer, 256 wide, 4 heads, block of 4:
+801,280 parameters) after 1 step only, as one step of it is slow. Native and Pyodide times are medians of 3; the
+page's are one run, the second visit's time to ready a median of 3 fresh profiles. Prints a Markdown table and writes
+keep.json in the project root.
 """
 
 import filecmp
@@ -133,7 +134,8 @@ def page_save_and_reload(browser, url):
 
 
 def second_visit(browser, url):
-    """A fresh profile: the cold visit (and what it fetched), then once the service worker holds the site, a new page."""
+    """A fresh profile: the cold visit (and what it fetched), then once the service worker holds the site, a new
+    page."""
     context = browser.new_context(service_workers='allow')
     requests = []
     context.on('requestfinished', lambda request: requests.append(request))
@@ -164,7 +166,8 @@ def table(r):
                     f"| {p['save_s'] * 1000:.0f} ms | {p['restore_s'] * 1000:.0f} ms |")
     pg, v = r['page'], r['visits']
     rows += ["", f"Native: CPython {r['native']['python']}; Pyodide: Python {r['pyodide']['python']} under Node. "
-             f"Medians of 3. Wheel {r['wheel']}, sha256 {r['wheel_sha256'][:12]}.", "", "| the page (Chromium) | figure |", "|---|---|",
+             f"Medians of 3. Wheel {r['wheel']}, sha256 {r['wheel_sha256'][:12]}.",
+             "", "| the page (Chromium) | figure |", "|---|---|",
              f"| Save checkpoint, click to download complete (default model, paused at step {pg['step']}; "
              f"{pg['download_bytes']:,} bytes) | {pg['save_s'] * 1000:.0f} ms |",
              f"| reload: navigation to ready | {pg['ready_s']:.2f} s |",
@@ -173,7 +176,8 @@ def table(r):
              f"| first visit: navigation to ready (median of {len(v)}) | "
              f"{statistics.median(x['cold_s'] for x in v):.2f} s |",
              f"| second visit, from the service worker's cache: navigation to ready (median of {len(v)}; "
-             f"{', '.join(format(x['warm_s'], '.2f') for x in v)} s) | {statistics.median(x['warm_s'] for x in v):.2f} s |",
+             f"{', '.join(format(x['warm_s'], '.2f') for x in v)} s) | "
+             f"{statistics.median(x['warm_s'] for x in v):.2f} s |",
              f"| second visit: responses served by the service worker | {v[0]['warm_from_sw']} of "
              f"{v[0]['warm_responses']} |",
              f"| cold transfer: files, bytes, gzip bytes | {v[0]['files']}, {v[0]['bytes']:,}, "
@@ -182,7 +186,8 @@ def table(r):
 
 
 def main():
-    log = lambda what: print(f"keep: {what}", file=sys.stderr, flush=True)
+    def log(what):
+        print(f"keep: {what}", file=sys.stderr, flush=True)
     scratch = tempfile.TemporaryDirectory()
     site, wheel = snapshot(scratch.name)
     bench.SITE = site  # for transfer_sizes

@@ -37,7 +37,8 @@ def main():
         expect(page.locator('#gradcheck tr').first).to_be_visible(timeout=30_000)
         page.wait_for_timeout(500)
         page.evaluate('window.scrollTo(0, 0)')
-        page.screenshot(path=out / 'screenshot.png', full_page=True, clip={'x': 0, 'y': 0, 'width': 1280, 'height': 1500})
+        page.screenshot(path=out / 'screenshot.png', full_page=True,
+                        clip={'x': 0, 'y': 0, 'width': 1280, 'height': 1500})
         # an element's screenshot scrolls to it: the sticky controls would cover its top
         page.evaluate("document.querySelector('#controls').style.position = 'static'")
         page.locator('#inside').screenshot(path=out / 'screenshot-inside.png')
@@ -46,7 +47,8 @@ def main():
         page.locator('#inside').screenshot(path=out / 'screenshot-inside-phone.png')
         page.evaluate("document.querySelector('#controls').style.position = ''")
         page.evaluate('window.scrollTo(0, 0)')
-        page.screenshot(path=out / 'screenshot-phone.png', full_page=True, clip={'x': 0, 'y': 0, 'width': 375, 'height': 1624})
+        page.screenshot(path=out / 'screenshot-phone.png', full_page=True,
+                        clip={'x': 0, 'y': 0, 'width': 375, 'height': 1624})
         # a second run, paused halfway, beside the first on the chart
         page.set_viewport_size({'width': 1280, 'height': 900})
         page.click('#settings-panel > summary')  # the settings are folded away
