@@ -201,3 +201,15 @@ def test_axe_finds_no_violations(opened, width):
     page.fill('#inspect-text', 'christopherjohn')
     expect(page.locator('#attention [data-query="15"]')).to_have_count(4 * 16)
     assert page.evaluate('document.documentElement.scrollWidth') <= width
+
+
+@pytest.mark.parametrize('width', [1280, 375])
+def test_axe_finds_no_violations_when_ready_training_and_done(app, width):
+    app.set_viewport_size({'width': width, 'height': 900})
+    assert axe_violations(app) == [], 'ready'
+    settings(app, steps=300)
+    app.click('#train')
+    expect(app.locator('#embeddings .point')).to_have_count(27, timeout=30_000)
+    assert axe_violations(app) == [], 'training'
+    expect(app.locator('#status')).to_have_text(DONE, timeout=120_000)
+    assert axe_violations(app) == [], 'done'
