@@ -42,6 +42,12 @@ def labels(tokenizer):
     return list(tokenizer.chars) + [LABEL_BOS]
 
 
+def _quoted_labels(tokenizer):
+    """Each token id's label in a node or parameter name: its character quoted as Python does (a tab reads '\\t'),
+    and LABEL_BOS."""
+    return [repr(ch) for ch in tokenizer.chars] + [LABEL_BOS]
+
+
 def encode_prefix(tokenizer, text, block_size):
     """The tokens the model reads to continue `text`: BOS, then the text's characters."""
     _check_text(tokenizer, text)
@@ -359,7 +365,7 @@ def graph(model, tokenizer, text, piece, max_nodes=MAX_NODES):
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive integer, got {brief(max_nodes)}")
 
-    names = [repr(ch) for ch in tokenizer.chars] + [LABEL_BOS]
+    names = _quoted_labels(tokenizer)
     with gc_paused(), _grads_kept(model):
         trace = []
         with _weights_sane():
@@ -515,7 +521,7 @@ def gradient_check(model, tokenizer, text, count=6, h=GRADIENT_CHECK_H):
         raise ValueError(f"count must be a positive integer, got {brief(count)}")
     if isinstance(h, bool) or not isinstance(h, (int, float)) or not 0 < h < 1:
         raise ValueError(f"h must be a number between 0 and 1, got {brief(h)}")
-    sd, names = model.state_dict, [repr(ch) for ch in tokenizer.chars] + [LABEL_BOS]
+    sd, names = model.state_dict, _quoted_labels(tokenizer)
     layers = range(model.config.n_layer)
     order = ['wte', 'wpe', 'lm_head'] + [f'layer{i}.{m}' for i in layers for m in ('attn_wq', 'attn_wv', 'mlp_fc1')] \
         + [f'layer{i}.{m}' for i in layers for m in ('attn_wk', 'attn_wo', 'mlp_fc2')]

@@ -437,6 +437,15 @@ def test_the_attention_piece_against_finite_differences(trained, monkeypatch):
 
     # the weight itself: perturb it in the forward pass (the attention softmax calls come position by position,
     # each layer's heads in order)
+    def loss_with(name, replacement):
+        """The document's loss with the model's function `name` replaced for one forward pass."""
+        original = getattr(microgpt.model, name)
+        monkeypatch.setattr(microgpt.model, name, replacement)
+        try:
+            return document_loss(model, tokens).data
+        finally:
+            monkeypatch.setattr(microgpt.model, name, original)
+
     softmax = microgpt.model.softmax
     def weight_moved(delta):
         calls = iter(range(10 ** 6))
@@ -445,11 +454,7 @@ def test_the_attention_piece_against_finite_differences(trained, monkeypatch):
             if next(calls) == query * c.n_head + head:
                 out[key] = out[key] + delta
             return out
-        monkeypatch.setattr(microgpt.model, 'softmax', moved)
-        try:
-            return document_loss(model, tokens).data
-        finally:
-            monkeypatch.setattr(microgpt.model, 'softmax', softmax)
+        return loss_with('softmax', moved)
     assert root['grad'] == pytest.approx(numeric(weight_moved), rel=1e-6)
 
     # an entry of the query vector: perturb the output of attn_wq at that position
@@ -463,11 +468,7 @@ def test_the_attention_piece_against_finite_differences(trained, monkeypatch):
                     i = head * c.head_dim + j
                     out[i] = out[i] + delta
                 return out
-            monkeypatch.setattr(microgpt.model, 'linear', moved)
-            try:
-                return document_loss(model, tokens).data
-            finally:
-                monkeypatch.setattr(microgpt.model, 'linear', linear)
+            return loss_with('linear', moved)
         assert nodes[f'q[{j}]']['grad'] == pytest.approx(numeric(query_moved), rel=1e-6)
     assert_unchanged(trained, before)
 
