@@ -230,8 +230,10 @@ def test_a_corrupted_autosave_is_reported_and_the_page_works(app):
     app.click('#train')
     expect(app.locator('#status')).to_have_text(re.compile(r'^Training: step \d+'), timeout=30_000)
     app.click('#pause')
-    paused_step(app)
+    step = paused_step(app)
+    # the list line shows the pause's own save once it is stored: corrupting earlier, that save would overwrite it
     expect(app.locator('#runs .run')).to_have_count(1, timeout=10_000)
+    expect(app.locator('#runs .run')).to_contain_text(f'step {step} of 300', timeout=10_000)
     app.evaluate("""() => new Promise((resolve, reject) => {
         const open = indexedDB.open('microgpt');
         open.onsuccess = () => {

@@ -47,7 +47,10 @@ export function mountRuns(app) {
   let store = null;
   /** @type {import('../store.js').RunRecord[]} */
   let kept = [];
-  const saving = new Map(); // run id -> the run, for the checkpoints asked for and not yet received
+  // run id -> the run and how many of its checkpoints were asked for and not yet received
+  /** @type {Map<number, {run: any, asked: number}>} */
+  const saving = new Map();
+  let storing = Promise.resolve(); // the received checkpoints are stored one after another, in the order they came
   let downloading = null; // the run id whose checkpoint the user asked to download
   let persistent = null; // whether the browser agreed to keep the runs under storage pressure (asked at the first save)
   let lastSave = 0;
@@ -81,17 +84,29 @@ export function mountRuns(app) {
     app.send({ type: 'checkpoint', run: run.id, purpose: 'download' });
   });
 
-  /** Ask the worker for the run's checkpoint, to keep it in the browser. */
-  function autosave(run = app.state.run) {
-    if (!store || !run || !app.state.hasWeights || saving.has(run.id)) return;
-    saving.set(run.id, run);
+  /**
+   * Ask the worker for the run's checkpoint, to keep it in the browser. A pause, an end or a replaced run asks even
+   * while a save is on its way: that save may hold an earlier step. The periodic saves while training wait for it.
+   */
+  function autosave(run = app.state.run, periodic = false) {
+    if (!store || !run || !app.state.hasWeights) return;
+    const asking = saving.get(run.id);
+    if (asking && periodic) return;
+    saving.set(run.id, { run, asked: (asking?.asked ?? 0) + 1 });
     lastSave = performance.now();
     app.send({ type: 'checkpoint', run: run.id, purpose: 'autosave' });
   }
 
+  /** One checkpoint of `run` id received (or refused): @returns the run if it was asked for */
+  function received(id) {
+    const asking = saving.get(id);
+    if (asking && --asking.asked === 0) saving.delete(id);
+    return asking?.run;
+  }
+
   app.on('progress', () => {
     const due = Math.max(AUTOSAVE_MS, AUTOSAVE_COST_RATIO * saveCost);
-    if (app.state.phase === 'training' && performance.now() - lastSave >= due) autosave();
+    if (app.state.phase === 'training' && performance.now() - lastSave >= due) autosave(app.state.run, true);
   });
   for (const type of ['paused', 'stopped', 'done', 'opened']) app.on(type, () => autosave());
   app.on('started', () => { lastSave = -Infinity; }); // saved at its first steps
@@ -110,15 +125,20 @@ export function mountRuns(app) {
     if (document.visibilityState === 'hidden') autosave();
   });
 
-  app.on('checkpoint', async (message) => {
+  app.on('checkpoint', (message) => {
     if (message.purpose === 'download') {
       downloading = null;
       saveFile(message.name, message.bytes, 'application/json');
       return;
     }
-    const run = saving.get(message.run);
-    saving.delete(message.run);
+    const run = received(message.run);
     if (!run || !store) return;
+    const stored = storing.then(() => keep(run, message));
+    storing = stored.catch(() => {}); // a failed store is reported by `stored`; the next ones still go ahead
+  });
+
+  /** Store a received checkpoint of `run`, then redraw the list. */
+  async function keep(run, message) {
     saveCost = message.seconds * 1000;
     const onScreen = app.state.run === run;
     const dataset = app.state.dataset;
@@ -138,7 +158,7 @@ export function mountRuns(app) {
     }
     // while it trains, the run on screen is drawn live above: its line in the list waits for a pause or the end
     if (!(listed && onScreen && app.state.phase === 'training')) await refresh();
-  });
+  }
 
   /** @returns {import('../store.js').RunRecord} */
   function record(run, message) {
@@ -186,7 +206,7 @@ export function mountRuns(app) {
 
   app.on('error', async ({ context, message, expected, run }) => {
     if (context === 'checkpoint') {
-      saving.delete(run);
+      received(run);
       if (run === downloading) showError(`Could not save the checkpoint: ${message}.`);
       return;
     }
