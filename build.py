@@ -14,6 +14,7 @@ need a Chromium: Debian's (.ci/run installs it) or Playwright's own.
 import argparse
 import base64
 import functools
+import gzip
 import hashlib
 import http.server
 import json
@@ -32,10 +33,11 @@ NODE_MODULES = WEB / 'node_modules'
 PAGE_FILES = ['index.html', 'style.css', 'manifest.webmanifest', 'boot.js', 'nomodule.js', 'main.js', 'app.js',
               'dom.js', 'offline.js', 'store.js', 'settings.js', 'chart.js', 'protocol.js', 'worker.js', 'session.py',
               'panels/controls.js', 'panels/dataset.js', 'panels/loss.js', 'panels/names.js', 'panels/runs.js',
-              'panels/settings-form.js', 'panels/inspect.js', 'pyrepr.js', 'views/heatmap.js', 'views/next-token.js',
-              'views/attention.js', 'views/embeddings.js', 'views/gradient-check.js', 'views/graph.js',
-              'graph-layout.js', 'icons/icon.svg', 'icons/icon-192.png', 'icons/icon-512.png',
-              'icons/icon-maskable-512.png']
+              'panels/settings-form.js', 'panels/inspect.js', 'panels/code.js', 'pyrepr.js', 'views/heatmap.js',
+              'views/next-token.js', 'views/attention.js', 'views/embeddings.js', 'views/gradient-check.js',
+              'views/graph.js', 'graph-layout.js', 'editor.js', 'icons/icon.svg', 'icons/icon-192.png',
+              'icons/icon-512.png', 'icons/icon-maskable-512.png']
+EDITOR_BUNDLE = 'vendor/codemirror/editor.js'  # CodeMirror, bundled from web/editor/entry.js
 PYODIDE_FILES = ['pyodide.mjs', 'pyodide.asm.mjs', 'pyodide.asm.wasm']  # what a browser fetches, with the stdlib
 
 # Pyodide ships its standard library as sources, which CPython compiles again at every start: most of the time
@@ -163,6 +165,7 @@ def build_site():
         (SITE / 'vendor' / folder).mkdir(parents=True)
         for name in names:
             shutil.copy(NODE_MODULES / package / 'dist' / name, SITE / 'vendor' / folder / name)
+    bundle_editor(SITE / EDITOR_BUNDLE)
 
     # The runtime lives under a path naming its version, and the wheel under its own hash, so a cached copy of
     # either is never paired with a lock file that expects another (Pyodide checks the wheel's sha256); the worker
@@ -191,6 +194,22 @@ def build_site():
         f"export const runtimeBytes = {json.dumps(sizes)};\n")
     write_service_worker(f"{version}-{digest}")
     log(f"built {SITE.relative_to(ROOT)}/ (Pyodide {version}, {wheel.name})")
+
+
+def bundle_editor(out):
+    """The Code panel's editor: CodeMirror and its Python mode in one self-contained ES module (the page's CSP
+    allows no inline import map, so no bare specifier may remain), minified; the same sources give the same bytes."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    versions = ', '.join(f"{name} {json.loads((NODE_MODULES / name / 'package.json').read_text())['version']}"
+                         for name in ['codemirror', '@codemirror/view', '@codemirror/merge'])
+    licence = (f"/* CodeMirror 6 ({versions}) and Lezer, https://codemirror.net: MIT licence, Copyright (C) "
+               "Marijn Haverbeke and others. Bundled by microgpt's build.py from web/editor/entry.js. */")
+    run(NODE_MODULES / '.bin' / 'esbuild', WEB / 'editor' / 'entry.js', '--bundle', '--format=esm', '--minify',
+        '--target=es2020', '--legal-comments=none', f'--banner:js={licence}', f'--outfile={out}',
+        '--log-level=warning', capture_output=True)
+    data = out.read_bytes()
+    log(f"bundled the editor, {EDITOR_BUNDLE}: {len(data) / 1000:.0f} kB, "
+        f"{len(gzip.compress(data, 9, mtime=0)) / 1000:.0f} kB gzipped")
 
 
 def trim_lock_file(path):

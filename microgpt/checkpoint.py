@@ -6,6 +6,11 @@ The command line and the page write and read the same bytes, so a run started in
 bit. A file is untrusted input: `loads()` checks everything that can be checked before a model is built (the size of
 the file first, then its JSON, then every field, the model's size within `microgpt.limits`), and says what is wrong
 in one sentence; `restore()` then builds the trainer on the documents given, if they are the ones it was trained on.
+
+A run trained with code edited on the page also records that code: `sources`, after `python`, holds each edited
+module's whole text ({"model.py": "..."}); a file of the package as installed has no such field, so its bytes are
+those of a microgpt without the code editor. The command line continues such a file only with that code (the package
+the page downloads with it), and its checkpoints carry the field on, so a run goes back to the page with its code.
 """
 
 import hashlib
@@ -17,12 +22,13 @@ import platform
 import re
 import sys
 
-from . import __version__, limits, state
+from . import __version__, limits, sources as _sources, state
 from .config import brief
 
 FORMAT = 'microgpt-checkpoint'
 VERSION = 1
 FIELDS = ('format', 'version', 'microgpt', 'python', 'dataset', 'losses', 'state')
+OPTIONAL = ('sources',)  # in a file only when the run's code was edited
 SUFFIX = '.microgpt.json'
 
 # The largest file the limits allow, with room to spare: MAX_PARAMS (2^20) parameters, each written with its two Adam
@@ -57,20 +63,32 @@ def dataset_info(docs, name=None):
             'sha256': hashlib.sha256('\n'.join(docs).encode('utf-8')).hexdigest()}
 
 
-def dumps(trainer, losses, dataset):
-    """The checkpoint file's text: the trainer's state after `losses`, one loss per step done."""
+def dumps(trainer, losses, dataset, sources=None):
+    """The checkpoint file's text: the trainer's state after `losses`, one loss per step done; `sources`, the edited
+    modules the trainer's code came from (name -> text, as `microgpt.sources.apply` took them), if any."""
     if len(losses) != trainer.steps_done:
         raise ValueError(f"losses must hold one loss per step done ({trainer.steps_done}), got {len(losses)}")
     limits.check(trainer.config, trainer.tokenizer.vocab_size)  # so that every file written can be opened
-    return json.dumps({
+    fields = {
         'format': FORMAT,
         'version': VERSION,
         'microgpt': __version__,
         'python': f"{platform.python_implementation()} {sys.version.split()[0]} ({sys.platform})",
+    }
+    if sources:
+        _check_sources(sources)
+        fields['sources'] = {name: sources[name] for name in _sources.MODULES if name in sources}  # one order
+    text = json.dumps({
+        **fields,
         'dataset': dataset,
         'losses': list(losses),
         'state': state.save(trainer),
     }, separators=(',', ':'))
+    # MAX_BYTES has room for the largest model, not for it and 15 modules of a million characters each
+    if sources and len(text) > MAX_BYTES:
+        raise ValueError(f"the checkpoint would be {len(text):,} bytes, more than any checkpoint may be "
+                         f"({MAX_BYTES:,}): the edited code is too large to save with this run")
+    return text
 
 
 def loads(data):
@@ -173,7 +191,7 @@ def _check(checkpoint):
     missing = [name for name in FIELDS if name not in checkpoint]
     if missing:
         raise CheckpointError(f"the checkpoint lacks {', '.join(missing)}: it was edited, or is not a checkpoint")
-    extra = sorted(brief(name) for name in set(checkpoint) - set(FIELDS))
+    extra = sorted(brief(name) for name in set(checkpoint) - set(FIELDS) - set(OPTIONAL))
     if extra:
         raise CheckpointError(f"the checkpoint has unknown field(s) {', '.join(extra[:5])}: it was edited, "
                               "or written by a newer microgpt")
@@ -181,6 +199,8 @@ def _check(checkpoint):
         if not _short_text(checkpoint[name]):
             raise CheckpointError(f"{name} must be a short line of text, got {brief(checkpoint[name])}")
     _check_dataset(checkpoint['dataset'])
+    if 'sources' in checkpoint:
+        _check_sources(checkpoint['sources'])
     state.check(checkpoint['state'])
     losses, step = checkpoint['losses'], checkpoint['state']['step']
     if not isinstance(losses, list) or len(losses) != step:
@@ -203,6 +223,22 @@ def _check_dataset(dataset):
         raise CheckpointError(f"dataset.documents must be a positive integer, got {brief(documents)}")
     if not isinstance(dataset['sha256'], str) or not re.fullmatch('[0-9a-f]{64}', dataset['sha256']):
         raise CheckpointError(f"dataset.sha256 must be 64 lowercase hex digits, got {brief(dataset['sha256'])}")
+
+
+def _check_sources(sources):
+    modules = _sources.MODULES
+    if not isinstance(sources, dict):
+        raise CheckpointError(f"sources must be an object of edited modules and their text, got {brief(sources)}")
+    if len(sources) > len(modules):
+        raise CheckpointError(f"sources must hold at most microgpt's {len(modules)} modules, got {len(sources):,}")
+    for name, text in sources.items():
+        if name not in modules:
+            raise CheckpointError(f"sources holds {brief(name)}, which is not a module of microgpt")
+        if not isinstance(text, str):
+            raise CheckpointError(f"sources.{name} must be the module's text, got {brief(text)}")
+        if len(text) > _sources.MAX_CHARS:
+            raise CheckpointError(f"sources.{name} is {len(text):,} characters, more than a module may have "
+                                  f"({_sources.MAX_CHARS:,})")
 
 
 # A checkpoint nests five deep at most ({"state": {"params": {"wte": [[...]]}}}). json.loads recurses once per level,

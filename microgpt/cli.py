@@ -5,7 +5,8 @@ FILE: the same bytes, the `\\r`-ended step lines included (flushed each step so 
 A run can stop and continue: `--until N` stops after step N and saves a checkpoint file, `--save FILE` saves one
 whenever the run stops (at --until, at the end before the final samples, at Ctrl-C), and `--resume FILE` prints what
 the uninterrupted run prints from there on, byte for byte. Every checkpoint it writes is within `microgpt.limits`,
-so the page opens it too.
+so the page opens it too. A checkpoint of code edited on the page continues only with that code (the package the page
+downloads with it), and the checkpoints of that run record the code in turn.
 Bad input is one line on stderr and exit status 2, never a traceback; a write that fails (a full disk, a closed
 standard output) one line and status 1; an interrupt one line and 128 + the signal's number, as shells report it.
 """
@@ -18,7 +19,7 @@ import signal
 import stat
 import sys
 
-from . import checkpoint, limits
+from . import checkpoint, limits, sources
 from .checkpoint import CheckpointError
 from .config import Config
 from .data import MAX_DATASET_BYTES, DatasetError, Tokenizer, builtin_names, documents
@@ -121,9 +122,11 @@ def _run(p, args, out):
         if resume_path is None:
             config = Config(**args)
             vocab_size = Tokenizer.from_documents(docs).vocab_size
-            done = 0
+            done, code = 0, None
         else:
             saved = _checkpoint(resume_path)
+            code = saved.get('sources')  # the edited modules it was trained with, carried on to its checkpoints
+            _check_code(code)
             saved_config, done = saved['state']['config'], saved['state']['step']
             _check_flags(args, saved_config, done)
             config = Config(**{**saved_config, 'steps': args.get('steps', saved_config['steps'])})
@@ -163,7 +166,7 @@ def _run(p, args, out):
         at_until = trainer.steps_done == until
         path = save_path or (checkpoint.file_name(config, dataset, until) if at_until else None)
         if path is not None:
-            _save(path, trainer, losses, dataset)
+            _save(path, trainer, losses, dataset, code)
     step = f"step {trainer.steps_done} of {config.steps}"
     if signals.caught is not None:
         out.end_line()
@@ -199,6 +202,16 @@ def _checkpoint(path):
         return checkpoint.loads(_read(path, checkpoint.MAX_BYTES))
     except CheckpointError as e:
         raise CheckpointError(f"{path}: {e}") from None
+
+
+def _check_code(recorded):
+    """A run trained with edited code continues with that code only: the modules of this package must hold it."""
+    if recorded:
+        installed = sources.originals()  # this package's own files, as this process runs them
+        edited = [name for name in sources.MODULES if name in recorded and recorded[name] != installed[name]]
+        if edited:
+            raise CheckpointError(f"this checkpoint was trained with edited code ({', '.join(edited)}): continue it "
+                                  "with the modified package the page downloads with it, not this one")
 
 
 def _check_flags(args, saved_config, done):
@@ -243,11 +256,13 @@ def _kind(mode):
             'a block device' if stat.S_ISBLK(mode) else 'a socket' if stat.S_ISSOCK(mode) else 'a special file')
 
 
-def _save(path, trainer, losses, dataset):
+def _save(path, trainer, losses, dataset, code):
     try:
-        checkpoint.write(path, checkpoint.dumps(trainer, losses, dataset))
+        checkpoint.write(path, checkpoint.dumps(trainer, losses, dataset, sources=code))
     except OSError as e:
         raise _Failure(f"cannot save {path}: {e.strerror or e}") from None
+    except ValueError as e:  # a run and its edited code too large for one file
+        raise _Failure(f"cannot save {path}: {e}") from None
 
 
 def _mismatch(expected, input_path):

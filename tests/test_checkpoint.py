@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conftest import ROOT, assert_same_floats, golden
-from microgpt import CheckpointError, Config, Trainer, checkpoint, load, save
+from microgpt import CheckpointError, Config, Trainer, checkpoint, load, save, sources
 
 RESUME = """
 import json, sys
@@ -276,6 +276,21 @@ DEEP = '[' * 500 + ']' * 500
     (lambda t: edited(t, put('losses', 0, 2)), r"losses\[0\] must be a finite number, got 2"),
     (lambda t: edited(t, put('state', 'vocab', ['a', 'b', 'cd'])), 'vocab must be a list of characters'),
     (lambda t: edited(t, put('state', 'adam_v', 0, -1.0)), 'adam_v must hold no negative numbers'),
+    # the code a run was trained with, when edited on the page
+    (lambda t: edited(t, put('sources', None)), '^sources must be an object of edited modules and their text, got None'
+                                                '$'),
+    (lambda t: edited(t, put('sources', ['model.py'])), "^sources must be an object of edited modules .*got \\['model"),
+    (lambda t: edited(t, put('sources', 'x = 1')), "^sources must be an object of edited modules and their text"),
+    (lambda t: edited(t, put('sources', {'evil.py': 'x'})), "^sources holds 'evil.py', which is not a module of "
+                                                            "microgpt$"),
+    (lambda t: edited(t, put('sources', {'sources.py': 'x'})), "^sources holds 'sources.py', which is not a module"),
+    (lambda t: edited(t, put('sources', {'model.py': 'x', '../x.py': 'y'})), "^sources holds '../x.py', which is not"),
+    (lambda t: edited(t, put('sources', {'model.py': 3})), "^sources.model.py must be the module's text, got 3$"),
+    (lambda t: edited(t, put('sources', {'model.py': {'a': 1}})), "^sources.model.py must be the module's text, got {"),
+    (lambda t: edited(t, put('sources', {'cli.py': 'x' * 1_000_001})),
+     "^sources.cli.py is 1,000,001 characters, more than a module may have \\(1,000,000\\)$"),
+    (lambda t: edited(t, put('sources', {f'{i}.py': '' for i in range(16)})),
+     "^sources must hold at most microgpt's 15 modules, got 16$"),
 ])
 def test_bad_files_are_refused_in_one_short_line(small, make, message):
     docs, text = small
@@ -283,6 +298,42 @@ def test_bad_files_are_refused_in_one_short_line(small, make, message):
     with pytest.raises(CheckpointError, match=message) as e:
         checkpoint.loads(data if isinstance(data, bytes) else data.encode('utf-8'))
     assert len(str(e.value)) < 300 and '\n' not in str(e.value), str(e.value)
+
+
+def test_a_checkpoint_records_the_edited_code_and_round_trips(small):
+    docs, text = small
+    trainer, losses = checkpoint.restore(checkpoint.loads(text), docs)
+    dataset = checkpoint.dataset_info(docs, 'abc.txt')
+    code = {'__init__.py': '"""edited"""\n', 'model.py': sources.originals()['model.py'].replace('relu()', 'relu()**2')}
+    with_code = checkpoint.dumps(trainer, losses, dataset, sources=code)
+    saved = json.loads(with_code)
+    assert list(saved) == ['format', 'version', 'microgpt', 'python', 'sources', 'dataset', 'losses', 'state']
+    assert list(saved['sources'].items()) == [('model.py', code['model.py']), ('__init__.py', code['__init__.py'])]
+    loaded = checkpoint.loads(with_code.encode())
+    assert loaded['sources'] == code
+    resumed, resumed_losses = checkpoint.restore(loaded, docs)
+    assert checkpoint.dumps(resumed, resumed_losses, dataset, sources=loaded['sources']) == with_code
+    # without edited code, the bytes of a file as before the code editor
+    assert checkpoint.dumps(trainer, losses, dataset, sources={}) == checkpoint.dumps(trainer, losses, dataset) == text
+    assert 'sources' not in checkpoint.loads(text) and '"sources"' not in text
+
+
+def test_edited_code_that_no_file_can_hold_is_not_written(small):
+    docs, text = small
+    trainer, losses = checkpoint.restore(checkpoint.loads(text), docs)
+    with pytest.raises(CheckpointError, match="^sources holds 'evil.py', which is not a module of microgpt$"):
+        checkpoint.dumps(trainer, losses, checkpoint.dataset_info(docs), sources={'evil.py': ''})
+
+
+def test_a_run_and_its_code_too_large_for_a_file_are_not_written(small, monkeypatch):
+    docs, text = small
+    trainer, losses = checkpoint.restore(checkpoint.loads(text), docs)
+    code = {'model.py': 'x' * 1000}
+    size = len(text) + len(',"sources":{"model.py":""}') + 1000
+    monkeypatch.setattr(checkpoint, 'MAX_BYTES', len(text) + 1000)
+    with pytest.raises(ValueError, match=f'^the checkpoint would be {size:,} bytes, more than any '
+                                         f'checkpoint may be \\({len(text) + 1000:,}\\): the edited code is too large'):
+        checkpoint.dumps(trainer, losses, checkpoint.dataset_info(docs, 'abc.txt'), sources=code)
 
 
 def test_a_file_larger_than_any_checkpoint_is_refused_unread(small, monkeypatch):

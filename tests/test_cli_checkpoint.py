@@ -2,17 +2,19 @@
 run prints; Ctrl-C and SIGTERM save the last completed step; a bad checkpoint, a conflicting flag, another dataset, a
 file that is not a regular file, a full disk or a closed standard output each end with one line on stderr."""
 
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 
 import pytest
 
 from conftest import ROOT, assert_same_floats, cli_args, golden
-from microgpt import Config, Trainer
+from microgpt import Config, Trainer, sources
 
 ENV = {**os.environ, 'PYTHONPATH': str(ROOT)}
 
@@ -268,3 +270,78 @@ def test_a_second_interrupt_stops_at_once_without_saving(tmp_path):
     assert process.returncode == 130
     assert one_line(err) == "microgpt: interrupted again: stopped at once, without saving"
     assert os.listdir(tmp_path) == []
+
+
+# ---- a run of code edited on the page ----
+
+PAGE_CHECKPOINT = """
+import json, sys
+from microgpt import Config, Trainer, builtin_names, checkpoint, documents
+order = json.load(sys.stdin)
+docs = documents(builtin_names())
+trainer = Trainer(Config(**order['config']), docs)
+losses = [trainer.step() for _ in range(order['steps'])]
+sys.stdout.write(checkpoint.dumps(trainer, losses, checkpoint.dataset_info(docs), sources=order['sources']))
+"""
+
+
+@pytest.fixture(scope='module')
+def modified(tmp_path_factory):
+    """The package with model.py's ReLU squared, unzipped as the page downloads it, and its edits."""
+    d = tmp_path_factory.mktemp('modified')
+    text = sources.originals()['model.py']
+    edits = {'model.py': text.replace('x = [xi.relu() for xi in x]', 'x = [xi.relu() ** 2 for xi in x]')}
+    assert edits['model.py'] != text
+    with zipfile.ZipFile(io.BytesIO(sources.package_zip(edits, sources.originals()))) as z:
+        z.extractall(d)
+    return d / 'microgpt-modified', edits
+
+
+# the package in the current directory, which `-m` and `-c` import first (not this repository's, on PYTHONPATH)
+HERE = {key: value for key, value in ENV.items() if key not in ('PYTHONPATH', 'PYTHONSAFEPATH')}
+
+
+def run_modified(folder, *args):
+    return subprocess.run([sys.executable, '-m', 'microgpt', *map(str, args)], cwd=folder, env=HERE,
+                          capture_output=True, timeout=600)
+
+
+def page_checkpoint(folder, config, steps, code):
+    """A checkpoint made as the page makes it: by the package in `folder`, recording the edits `code`."""
+    order = json.dumps({'config': config, 'steps': steps, 'sources': code})
+    out = subprocess.run([sys.executable, '-c', PAGE_CHECKPOINT], cwd=folder, input=order.encode(), env=HERE,
+                         capture_output=True, timeout=600, check=True)
+    return out.stdout
+
+
+def test_a_checkpoint_of_edited_code_continues_only_with_that_code(modified, tmp_path):
+    folder, edits = modified
+    g = golden('variant-small')
+    whole = run_modified(folder, *cli_args(g['flags']))
+    assert whole.returncode == 0 and whole.stdout != g['stdout']  # the squared ReLU trains otherwise
+    (tmp_path / 'page.microgpt.json').write_bytes(page_checkpoint(folder, g['config'], 10, edits))
+    # this repository's package, as installed, refuses it
+    out = run('--resume', 'page.microgpt.json', cwd=tmp_path)
+    assert out.returncode == 2 and out.stdout == b''
+    assert one_line(out.stderr) == ("microgpt: error: this checkpoint was trained with edited code (model.py): "
+                                    "continue it with the modified package the page downloads with it, not this one "
+                                    "(see --help)")
+    # the modified package continues it, bit for bit, and its own checkpoints record the code in turn
+    header, to_10, _ = split(whole.stdout, 10)
+    _, to_20, rest = split(whole.stdout, 20)
+    out = run_modified(folder, '--resume', tmp_path / 'page.microgpt.json', '--until', 20,
+                       '--save', tmp_path / 'cli.microgpt.json')
+    assert out.returncode == 0 and out.stdout == header + to_20[len(to_10):] + b'\n'
+    saved = json.loads((tmp_path / 'cli.microgpt.json').read_text())
+    assert saved['sources'] == edits and saved['state']['step'] == 20
+    out = run_modified(folder, '--resume', tmp_path / 'cli.microgpt.json')
+    assert out.returncode == 0 and out.stderr == b'' and out.stdout == header + rest
+
+
+def test_a_checkpoint_whose_recorded_code_is_this_packages_continues(tmp_path):
+    g = golden('variant-small')
+    code = {'model.py': sources.originals()['model.py']}
+    (tmp_path / 'page.microgpt.json').write_bytes(page_checkpoint(ROOT, g['config'], 15, code))
+    out = run('--resume', 'page.microgpt.json', cwd=tmp_path)
+    header, _, rest = split(g['stdout'], 15)
+    assert out.returncode == 0 and out.stderr == b'' and out.stdout == header + rest

@@ -1,6 +1,7 @@
 """The real page in a real Chromium: it trains in its worker and gets the numbers the core gets natively."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -114,6 +115,22 @@ def test_stop_then_generate_then_reset(app):
     for button in ('#pause', '#stop', '#reset', '#generate', '#download-losses'):
         expect(app.locator(button)).to_be_disabled()
     expect(app.locator('#train')).to_be_enabled()
+
+
+def test_one_generate_at_a_time_and_stop_is_never_held_up_by_it(app):
+    settings(app, steps=1000, samples=500)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(re.compile(r'^Training: step \d+ / 1000'), timeout=30_000)
+    for _ in range(3):  # the repeats do nothing while the first is drawn
+        app.click('#generate')
+    expect(app.locator('#generate')).to_have_text('Generating…')
+    expect(app.locator('#generate')).to_have_attribute('aria-busy', 'true')
+    started = time.monotonic()
+    app.click('#stop')
+    expect(app.locator('#status')).to_have_text(re.compile(r'^Stopped at step \d+ of 1000\.$'), timeout=5_000)
+    assert time.monotonic() - started < 2  # between two parts of the names, not after all 500 (or 1,500)
+    expect(app.locator('#names .name')).to_have_count(500, timeout=60_000)
+    expect(app.locator('#generate')).to_have_text('Generate now')
 
 
 @pytest.mark.parametrize('field, value, message', [

@@ -2,8 +2,10 @@
 hold."""
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -160,3 +162,68 @@ def test_inspection_in_pyodide():
     result = json.loads(out.stdout)
     assert len(result['probs']) == 27 and len(result['attention'][0][1][2]) == 3
     assert len(result['embeddings']['points']) == 27 and len(result['gradient_check']['params']) == 6
+
+
+CODE_EDITOR = """
+import json
+from microgpt import sources
+
+def first_losses():
+    from microgpt import Config, Trainer, builtin_names, documents  # the package as last imported
+    trainer = Trainer(Config(), documents(builtin_names()))  # the reference's settings: its first losses
+    return [trainer.step() for _ in range(3)]
+
+originals = sources.originals()
+model = originals['model.py']
+result = {'directory': str(sources.PACKAGE_DIR), 'installed': first_losses()}
+edited = sources.apply({'model.py': model.replace('x = [xi.relu() for xi in x]', 'x = [xi.relu() ** 2 for xi in x]')},
+                       originals)
+result['file'] = edited.model.__file__
+result['squared'] = first_losses()
+try:
+    sources.apply({'model.py': model + '\\nACTIVATION = squared_relu\\n'}, originals)
+except sources.CodeError as e:
+    result['error'] = [e.kind, e.file, e.line, str(e), e.traceback]
+result['kept'] = first_losses()
+try:  # compiled, it would overflow WebAssembly's stack, a fatal error that ends the runtime
+    sources.apply({'model.py': model + '\\nx = ' + '-' * 100_000 + '1\\n'}, originals)
+except sources.CodeError as e:
+    result['deep'] = str(e)
+sources.apply({}, originals)
+result['restored'] = first_losses()
+result['files'] = sources.originals() == originals
+json.dumps(result)
+"""
+
+
+@pytest.mark.skipif(shutil.which('node') is None, reason="Node.js is not installed")
+def test_the_code_editor_in_pyodide(tmp_path):
+    """The page's code editor: the package Pyodide installed is written over and imported afresh, and trains with
+    the edit, as the same code does natively on a copy of the package; a module that fails to import leaves the code
+    that was; the package as installed comes back, with the golden first losses."""
+    out = subprocess.run(['node', TESTS / 'pyodide_run.mjs', wheel()], input=CODE_EDITOR, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout)
+    assert result['directory'].endswith('/site-packages/microgpt')
+    assert result['file'] == result['directory'] + '/model.py'
+    # natively, on a copy of the package in a fresh interpreter that imports it (from its current directory, first
+    # on sys.path), never this repository's
+    shutil.copytree(ROOT / 'microgpt', tmp_path / 'microgpt', ignore=shutil.ignore_patterns('__pycache__'))
+    script = CODE_EDITOR.replace('json.dumps(result)', 'print(json.dumps(result))')
+    env = {key: value for key, value in os.environ.items() if key not in ('PYTHONPATH', 'PYTHONSAFEPATH')}
+    native = json.loads(subprocess.run([sys.executable, '-c', script], cwd=tmp_path, env=env, capture_output=True,
+                                       text=True, timeout=600, check=True).stdout)
+    assert native['directory'] == str(tmp_path / 'microgpt')
+    for key in ('installed', 'squared', 'kept', 'restored'):
+        assert_same_floats(result[key], native[key])
+    assert_same_floats(result['installed'], golden('default')['trace'][:3])
+    assert result['squared'] != result['installed'] and result['kept'] == result['squared']
+    assert result['restored'] == result['installed'] and result['files'] is True
+    line = len(ROOT.joinpath('microgpt', 'model.py').read_text().splitlines()) + 2  # after the text, a blank line
+    assert result['deep'] == native['deep'] and result['deep'].startswith(f'model.py, line {line}: nested too deeply')
+    assert result['error'][:4] == native['error'][:4] == [
+        'import', 'model.py', line, f"model.py, line {line}: NameError: name 'squared_relu' is not defined"]
+    for traceback in (result['error'][4], native['error'][4]):
+        assert f'  File "microgpt/model.py", line {line}, in <module>\n    ACTIVATION = squared_relu\n' in traceback
+        assert traceback.endswith("NameError: name 'squared_relu' is not defined\n")

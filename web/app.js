@@ -7,6 +7,9 @@
 /** @typedef {import('./protocol.js').Config} Config */
 /** @typedef {import('./protocol.js').Name} Name */
 /** @typedef {import('./protocol.js').Dataset} Dataset */
+/** @typedef {import('./protocol.js').Edits} Edits */
+
+import { STUCK_MS } from './protocol.js';
 
 /**
  * The run on screen. `id` tags the worker's replies about it (they change with every train or open); `key` names it
@@ -14,8 +17,9 @@
  * @typedef {{id: number, key: string, config: Config, dataset: Dataset, numParams: number, steps: number,
  *            step: number, stepAtStart: number, seconds: number, secondsBefore: number, losses: number[],
  *            names: Name[], caption: string, created: number, finished: boolean, vocabSize: number,
- *            restored?: boolean}} Run  `vocabSize`: its dataset's tokens (characters and BOS); `restored`:
- *          reopened by the page itself from its autosave, not by the user
+ *            code: string[], restored?: boolean}} Run  `vocabSize`: its dataset's tokens (characters and BOS);
+ *          `code`: the modules it runs edited (none: the package as installed); `restored`: reopened by the page
+ *          itself from its autosave, not by the user
  */
 
 /** The status is a live region, read out by screen readers at each change: while training it changes once a second. */
@@ -45,6 +49,11 @@ export class App {
       hasWeights: false,
       offerRestart: false, // after an internal error: the runtime may be unusable, so offer a fresh one
       requested: null, // 'pause', 'resume' or 'stop' sent and not yet done: a slow step may take seconds to end
+      generating: false, // a "Generate now" sent and not yet answered: one at a time
+      /** @type {Edits} the Code panel's edited modules: the next run (train or open) runs them */
+      code: {},
+      /** @type {import('./protocol.js').CodeFailure | null} the last error of the edited code (the Code panel shows it) */
+      codeFailure: null,
       statusAt: 0, // when the status text last changed (performance.now())
     };
     this.handlers = new Map();
@@ -53,6 +62,11 @@ export class App {
     this.beforeReplace = [];
     this.python = false; // Python has started in the current worker
     this.readyText = '';
+    // Pause, Stop or Reset waiting for the worker: if it sends nothing for this long, it is stuck (see unstick())
+    this.watch = { timer: 0, type: '', run: 0, ms: STUCK_MS };
+    this.lastSave = null; // the last checkpoint of the run on screen ({run, bytes}): what a restarted worker reopens
+    this.recovering = null; // a restart after the worker was stuck: the run to reopen and what to say
+    this.restartNote = ''; // what the status says once a restarted Python is ready
     this.worker = this.startWorker();
     this.on('loading', ({ loaded, total }) => {
       if (loaded < total) this.setPhase('loading', `Loading the Python runtime: ${mb(loaded)} of ${mb(total)} MB…`);
@@ -60,7 +74,8 @@ export class App {
     });
     // Python is up: the page is ready once it has read the dataset too, so that Train works the moment it says so
     this.on('ready', (message) => {
-      this.readyText = `Ready: Python ${message.python} loaded in ${message.seconds.toFixed(1)} s.`;
+      this.readyText = this.restartNote || `Ready: Python ${message.python} loaded in ${message.seconds.toFixed(1)} s.`;
+      this.restartNote = '';
       this.python = true;
       this.setPhase('loading', 'Reading the dataset…');
       const { name, bytes } = this.state.pending ?? this.state.dataset;
@@ -71,6 +86,7 @@ export class App {
       state.dataset = { ...state.pending, info: message.dataset, vocabSize: message.vocabSize };
       state.pending = null;
       this.becomeReady();
+      if (this.recovering && state.phase === 'ready') this.recover();
       if (state.phase === 'done' || state.phase === 'stopped') {
         this.clearRun(); // its weights were trained on the previous dataset: its names and command would not match
         this.setPhase('ready');
@@ -92,6 +108,7 @@ export class App {
       if (this.state.phase === 'training' && !this.state.requested && due) this.setPhase('training');
     });
     this.on('paused', (message) => {
+      if (this.state.requested === 'stop') return; // a Stop sent after the Pause comes next: keep waiting for it
       this.state.requested = null;
       this.setPhase('paused', `Paused at step ${message.step} of ${this.state.run.steps}.`);
     });
@@ -114,6 +131,7 @@ export class App {
       this.setPhase('done', run.stepAtStart === 0 ? `Done: ${run.steps} steps in ${speed}.`
         : `Done: ${run.steps} steps, the last ${trained} in ${speed}.`);
     });
+    this.on('generated', () => { this.state.generating = false; });
     this.on('error', (message) => this.onWorkerError(message));
   }
 
@@ -141,10 +159,12 @@ export class App {
     this.replacing('train');
     this.clearRun();
     const { info } = this.state.dataset;
-    this.state.run = newRun(++this.state.runs, crypto.randomUUID(), config, info);
+    const code = this.state.code;
+    this.state.run = newRun(++this.state.runs, crypto.randomUUID(), config, info, code);
     this.state.run.vocabSize = this.state.dataset.vocabSize;
+    this.state.codeFailure = null;
     this.setPhase('training');
-    this.send({ type: 'train', config, run: this.state.run.id });
+    this.send({ type: 'train', config, run: this.state.run.id, code });
   }
 
   /** Pause, resume or stop: acted on between two steps, which for a large model can be seconds away. */
@@ -155,13 +175,17 @@ export class App {
     state.requested = type;
     this.send({ type, run: state.run.id });
     if (type === 'resume') return this.render();
+    this.arm(type, state.run.id);
     this.setPhase(state.phase, `${type === 'pause' ? 'Pausing' : 'Stopping'} after the current step…`);
   }
 
   reset() {
     this.replacing('reset');
     const { run, phase } = this.state;
-    if (phase === 'training' || phase === 'paused') this.send({ type: 'stop', run: run.id });
+    if (phase === 'training' || phase === 'paused') {
+      this.send({ type: 'stop', run: run.id });
+      this.arm('reset', run.id);
+    }
     this.clearRun();
     this.state.opening = null; // a checkpoint being opened: its reply is dropped, and the next run replaces it
     this.setPhase('ready');
@@ -174,14 +198,15 @@ export class App {
    * nothing: the worker checks it before it touches the run on screen. The worker gets copies: the caller keeps its
    * bytes, to try again with another dataset.
    */
-  open(bytes, { dataset = null, key = crypto.randomUUID(), before = null, label = 'the checkpoint', restored = false } = {}) {
+  open(bytes, { dataset = null, key = crypto.randomUUID(), before = null, label = 'the checkpoint', restored = false,
+    askCode = true, note = '' } = {}) {
     this.replacing('open');
     const id = ++this.state.runs;
     // a checkpoint near the limits takes seconds to read: say so, and say again what was here if it is refused
-    this.state.opening = { id, key, before, label, restored, dataset, status: this.status.textContent };
+    this.state.opening = { id, key, before, label, restored, dataset, note, status: this.status.textContent };
     this.status.textContent = `Opening ${label}…`;
     const copy = dataset && { name: dataset.name, bytes: dataset.bytes && dataset.bytes.slice(0) };
-    this.send({ type: 'open', run: id, bytes: bytes.slice(0), dataset: copy });
+    this.send({ type: 'open', run: id, bytes: bytes.slice(0), dataset: copy, code: this.state.code, askCode });
     this.render();
   }
 
@@ -191,8 +216,18 @@ export class App {
     this.render();
   }
 
+  /** Names from the current weights: one request at a time (a long one would hold up every later message). */
   generate(count, temperature) {
+    if (this.state.generating) return;
+    this.state.generating = true;
     this.send({ type: 'generate', run: this.state.run.id, count, temperature });
+    this.render();
+  }
+
+  /** Use these edited modules (the Code panel's) from the next run on. */
+  setCode(edits) {
+    this.state.code = edits;
+    this.render();
   }
 
   loadDataset(name, bytes) {
@@ -213,11 +248,51 @@ export class App {
 
   restart() {
     this.python = false;
+    this.disarm();
     this.worker.terminate();
     this.state.offerRestart = false;
+    this.state.generating = false;
     this.clearRun();
     this.setPhase('loading', 'Loading the Python runtime…');
     this.worker = this.startWorker();
+  }
+
+  // ---- a worker stuck inside a step ----
+
+  /**
+   * Expect the worker to act on this request soon. Every message it sends shows it is between steps or about to be,
+   * and starts the wait again; a worker that sends nothing for `watch.ms` is inside a step that does not return.
+   */
+  arm(type, run) {
+    clearTimeout(this.watch.timer);
+    Object.assign(this.watch, { type, run, timer: setTimeout(() => this.unstick(), this.watch.ms) });
+  }
+
+  disarm() {
+    clearTimeout(this.watch.timer);
+    this.watch.timer = 0;
+  }
+
+  /** The worker has not answered Pause, Stop or Reset: end it and start a fresh one, keeping the user's work. */
+  unstick() {
+    const { type, run: id } = this.watch;
+    const { run } = this.state;
+    const saved = type !== 'reset' && run?.id === id && this.lastSave?.run === id ? this.lastSave.bytes : null;
+    const seconds = (this.watch.ms / 1000).toFixed(0);
+    const what = `Python did not return from a step within ${seconds} s${Object.keys(this.state.code).length
+      ? ' (your edited code may loop)' : ''}, so the page restarted it`;
+    this.recovering = saved && { bytes: saved, run, what };
+    this.restartNote = `${what}; your settings, dataset and code are kept` +
+      `${type !== 'reset' && !saved ? ', but the run had no save to go back to' : ''}.`;
+    this.restart();
+  }
+
+  /** Python is up again after unstick(): reopen the run at its last save, paused. */
+  recover() {
+    const { bytes, run, what } = this.recovering;
+    this.recovering = null;
+    this.open(bytes, { key: run.key, before: run, label: 'its last save', askCode: false,
+      note: `${what}; the run is back at its last save` });
   }
 
   /** @param {Request} message */
@@ -235,7 +310,9 @@ export class App {
 
   /** Forget the run on screen (the worker's replies about it are dropped from now on). */
   clearRun() {
-    Object.assign(this.state, { run: null, hasWeights: false, requested: null });
+    Object.assign(this.state, { run: null, hasWeights: false, requested: null, generating: false });
+    this.lastSave = null;
+    this.watch.ms = STUCK_MS;
     this.status.dataset.step = '0';
   }
 
@@ -254,6 +331,10 @@ export class App {
   /** @param {Reply} message */
   onReply(message) {
     const { run, opening } = this.state;
+    this.alive(message);
+    if (message.type === 'checkpoint' && message.run === run?.id) {
+      this.lastSave = { run: message.run, bytes: message.bytes.slice(0) }; // the runs panel stores the original
+    }
     // replies about a run that was reset or replaced are dropped, but for the checkpoints the runs panel asked for
     const about = 'run' in message ? message.run : undefined;
     if (about !== undefined && about !== run?.id && about !== opening?.id && message.type !== 'checkpoint') return;
@@ -261,13 +342,26 @@ export class App {
     this.render();
   }
 
+  /** A message from the worker: it answered what the page waits for, or it is alive and the wait starts again. */
+  alive(message) {
+    const { run } = this.state;
+    if (message.type === 'progress' && message.run === run?.id) {
+      // a large model's step takes seconds: wait for twice the longest chunk of this run
+      this.watch.ms = Math.max(this.watch.ms, 2000 * (message.seconds - run.seconds));
+    }
+    if (!this.watch.timer) return;
+    const answered = ['paused', 'stopped', 'done', 'error'].includes(message.type) && message.run === this.watch.run;
+    if (answered) return this.disarm();
+    this.arm(this.watch.type, this.watch.run);
+  }
+
   /** @param {import('./protocol.js').Opened} message */
   onOpened(message) {
-    const { key, before, label, restored, dataset } = this.state.opening;
+    const { key, before, label, restored, dataset, note } = this.state.opening;
     this.state.opening = null;
     this.clearRun();
     if (dataset) this.state.dataset = { ...dataset, info: message.dataset, vocabSize: message.vocabSize };
-    const run = newRun(message.run, key, message.config, this.state.dataset.info);
+    const run = newRun(message.run, key, message.config, this.state.dataset.info, this.state.code);
     Object.assign(run, { restored, vocabSize: message.vocabSize,
       numParams: message.numParams, step: message.step, stepAtStart: message.step, losses: Array.from(message.losses),
       ...(before && { created: before.created, secondsBefore: before.seconds, names: before.names, caption: before.caption }),
@@ -276,7 +370,9 @@ export class App {
     this.state.hasWeights = true;
     this.state.offerRestart = false;
     const atEnd = message.step === run.steps;
-    if (before?.finished && atEnd) {
+    if (note) {
+      this.setPhase('paused', `${note}, paused at step ${message.step} of ${run.steps}. Resume continues it.`);
+    } else if (before?.finished && atEnd) {
       run.finished = true;
       this.setPhase('done', `Reopened ${label}: done, ${run.steps} steps.`);
     } else {
@@ -286,11 +382,18 @@ export class App {
   }
 
   /** @param {import('./protocol.js').WorkerError} error */
-  onWorkerError({ context, message, cause, run }) {
+  onWorkerError({ context, message, cause, run, code }) {
     const { state } = this;
     if (context === 'load') return this.crash(`Could not load the Python runtime: ${message}`);
     if (cause === 'fatal') return this.crash(`Python stopped working: ${message}`);
     if (cause === 'internal') state.offerRestart = true; // a bug, not the user's input: the runtime may be unusable
+    if (context === 'generate') state.generating = false;
+    if (cause === 'code') {
+      // a run's failure: the Code panel shows the traceback and marks the line (a view's failure: the view says it)
+      if (['train', 'resume', 'open', 'generate'].includes(context)) state.codeFailure = code;
+      message = `your edited code failed${code.where ? ` (${code.where.file}, line ${code.where.line})` : ''}: ` +
+        `${code.message}. The Code panel shows where`;
+    }
     if (context === 'dataset') {
       state.refused = state.pending;
       state.pending = null;
@@ -308,7 +411,7 @@ export class App {
     if (['describe', 'generate', 'checkpoint', 'inspect', 'draw', 'gradient-check'].includes(context)) return this.render();
     state.requested = null;
     if (context === 'train' || context === 'resume') {
-      const what = cause === 'input' ? 'Training stopped' : 'Training failed'; // diverged, or a bug
+      const what = cause === 'input' ? 'Training stopped' : 'Training failed'; // diverged, the code, or a bug
       if (state.run) state.run.finished = state.hasWeights;
       return this.setPhase(state.hasWeights ? 'stopped' : 'ready', `${what}: ${message}`);
     }
@@ -344,10 +447,10 @@ export class App {
 }
 
 /** @returns {Run} */
-function newRun(id, key, config, dataset) {
+function newRun(id, key, config, dataset, code) {
   return {
     id, key, config, dataset, numParams: 0, steps: config.steps, step: 0, stepAtStart: 0, seconds: 0, secondsBefore: 0,
-    losses: [], names: [], caption: '', created: Date.now(), finished: false, vocabSize: 0,
+    losses: [], names: [], caption: '', created: Date.now(), finished: false, vocabSize: 0, code: Object.keys(code),
   };
 }
 

@@ -4,6 +4,7 @@
 import { App } from './app.js';
 import { byId } from './dom.js';
 import { registerOffline } from './offline.js';
+import { mountCode } from './panels/code.js';
 import { mountControls } from './panels/controls.js';
 import { mountDataset } from './panels/dataset.js';
 import { mountInspect } from './panels/inspect.js';
@@ -28,6 +29,7 @@ mountDataset(app);
 mountLoss(app);
 mountNames(app);
 mountInspect(app);
+mountCode(app);
 mountRuns(app);
 app.render();
 registerOffline(app, byId('offline-status'));

@@ -22,12 +22,14 @@
  * @typedef {{type: 'dataset', name: string | null, bytes: ArrayBuffer | null}} DatasetRequest  null name and bytes:
  *          the built-in names
  * @typedef {{type: 'describe', config: Config}} DescribeRequest  parameter count of a config on the current dataset
- * @typedef {{type: 'train', config: Config, run: number}} TrainRequest  a new run on the current dataset, with the
- *          page's id for it: the worker tags every reply about the run with it, so the page can drop stale ones
+ * @typedef {{type: 'train', config: Config, run: number, code: Edits}} TrainRequest  a new run on the current
+ *          dataset, with the page's id for it: the worker tags every reply about the run with it, so the page can drop
+ *          stale ones; made with `code`
  * @typedef {{type: 'open', run: number, bytes: ArrayBuffer, dataset: {name: string | null, bytes: ArrayBuffer | null}
- *            | null}} OpenRequest  a checkpoint file's bytes: the run it holds becomes run `run`, paused at its step,
- *          on the current dataset or on `dataset` (which then becomes the current one); either must be the one it
- *          was trained on, else nothing changes
+ *            | null, code: Edits, askCode: boolean}} OpenRequest  a checkpoint file's bytes: the run it holds becomes
+ *          run `run`, paused at its step, on the current dataset or on `dataset` (which then becomes the current
+ *          one); either must be the one it was trained on, else nothing changes. It continues with `code`; a
+ *          checkpoint that records other edited code is refused with that code (`recorded`) if `askCode`
  * @typedef {{type: 'pause' | 'resume' | 'stop', run: number}} ControlRequest  about the run `run`: ignored once
  *          another run has replaced it
  * @typedef {{type: 'generate', run: number, count: number, temperature: number}} GenerateRequest  names from the
@@ -41,8 +43,24 @@
  *          `text`, drawn as sampling draws, from the preview generator (the run's own names stay the same)
  * @typedef {{type: 'gradient-check', run: number, text: string}} GradientCheckRequest  autograd's gradient beside a
  *          finite difference, for a few parameters, on `text` as a training document
+ * @typedef {{type: 'code'}} CodeRequest  the package's modules as installed
+ * @typedef {{type: 'package', code: Edits}} PackageRequest  the package with `code`, as a zip
  * @typedef {DatasetRequest | DescribeRequest | TrainRequest | OpenRequest | ControlRequest | GenerateRequest
- *           | CheckpointRequest | LossesCsvRequest | InspectRequest | DrawRequest | GradientCheckRequest} Request
+ *           | CheckpointRequest | LossesCsvRequest | InspectRequest | DrawRequest | GradientCheckRequest | CodeRequest
+ *           | PackageRequest} Request
+ */
+
+/**
+ * The Code panel (microgpt.sources). `Edits`: the edited modules, file name ('model.py') -> its whole text; {} for
+ * the package as installed. The worker writes them over the installed modules and imports the package afresh before
+ * the run it starts or opens.
+ * @typedef {Object<string, string>} Edits
+ * @typedef {{message: string, where: {file: string, line: number} | null, call: string | null,
+ *            traceback: string}} CodeFailure  an error of the edited code: `where`, the innermost line of the
+ *          package it passed (for a syntax error, the line at fault); `call`, the line of session.py whose call the
+ *          edited package no longer answers (a renamed method, say); `traceback`, Python's, paths as `microgpt/…`
+ * @typedef {{files: Edits, diff: Object<string, string>}} RecordedCode  the edited code a checkpoint records, and
+ *          each file's unified diff against the installed one
  */
 
 /**
@@ -94,14 +112,19 @@
  * @typedef {{type: 'drawn', run: number, text: string, token: string}} Drawn
  * @typedef {{type: 'gradient-checked', run: number, step: number, text: string, loss: number, h: number,
  *            params: CheckedParam[]}} GradientChecked
- * @typedef {{type: 'error', context: string, message: string, cause: 'input' | 'internal' | 'fatal', run?: number,
- *            expected?: Dataset}} WorkerError  context: the request that failed ('load', 'dataset', 'train', 'open',
- *          ...); cause: 'input', the user's data or settings (the message says what to change); 'internal', a bug
- *          (the runtime may be unusable: the page offers a fresh one); 'fatal', the runtime is gone (only a fresh one
- *          helps). `run`: the run it is about, if any. `expected`: for a checkpoint trained on another dataset
- *          than the current one, that dataset (the page asks for it)
+ * @typedef {{type: 'code', modules: string[], originals: Edits}} Code  the modules in reading order, as installed
+ * @typedef {{type: 'package', name: string, bytes: ArrayBuffer}} Package  the zip's bytes
+ * @typedef {{type: 'error', context: string, message: string, cause: 'input' | 'code' | 'internal' | 'fatal',
+ *            run?: number, expected?: Dataset, code?: CodeFailure, recorded?: RecordedCode}} WorkerError  context:
+ *          the request that failed ('load', 'dataset', 'train', 'open', ...); cause: 'input', the user's data or
+ *          settings (the message says what to change); 'code', the page's edited code (`code` says where); 'internal',
+ *          a bug (the runtime may be unusable: the page offers a fresh one); 'fatal', the runtime is gone (only a
+ *          fresh one helps). `run`: the run it is about, if any. `expected`: for a checkpoint trained on another
+ *          dataset than the current one, that dataset (the page asks for it); `recorded`: for one made with other
+ *          edited code than the page's, that code (the page asks before using it)
  * @typedef {Loading | Ready | DatasetInfo | Described | Started | Opened | Progress | Preview | Control | Done
- *           | Generated | Checkpoint | LossesCsv | Inspected | Drawn | GradientChecked | WorkerError} Reply
+ *           | Generated | Checkpoint | LossesCsv | Inspected | Drawn | GradientChecked | Code | Package
+ *           | WorkerError} Reply
  */
 
 /**
@@ -119,3 +142,9 @@ export const PREVIEW_COUNT = 5;
 
 /** The longest the worker computes before it looks at its messages again, in seconds. */
 export const CHUNK_SECONDS = 0.05;
+
+/**
+ * How long the page waits for the worker to act on Pause, Stop or Reset before it ends the worker and starts a
+ * fresh one (edited code can loop forever inside a step), in ms; twice the longest chunk seen, if longer.
+ */
+export const STUCK_MS = 2000;

@@ -4,17 +4,29 @@ worker.js calls these methods through Pyodide and only ever gets plain values ba
 dicts of them), so no Python object outlives a call on the JavaScript side. Training runs in chunks: `run(seconds)`
 steps until the time is up, then returns, so the worker can read its messages (pause, stop, generate) in between.
 Checkpoints are microgpt.checkpoint's files, the same bytes the command line reads and writes.
+
+The page may edit the package's own modules (the Code panel): `use_code()` writes them over the installed ones and
+imports the package afresh (microgpt.sources), so the modules below are looked up again after every change.
 """
 
+import difflib
 import time
+import traceback
 
 import microgpt
-from microgpt import checkpoint, inspect
+from microgpt import checkpoint, inspect, sources
 from microgpt.model import num_params
+
+# Exceptions that mean bad input (the message says what to change), even when the code is edited
+INPUT_ERRORS = (ValueError, FloatingPointError)
 
 
 class Session:
     def __init__(self):
+        self.originals = sources.originals()  # read before any edit: the page diffs and restores against them
+        self.edits = {}  # the edited modules in use (name -> text); empty: the package as installed
+        self.run_edits = {}  # those the current run's trainer was built with: its checkpoints record them
+        self.failed = None  # the last exception a call raised, for failure()
         self.docs, self.known, self.vocab_size, self.dataset = None, set(), 0, None
         self.trainer, self.losses = None, []
         self.run_dataset = None  # the dataset the trainer trains on: the current one may have changed since
@@ -22,6 +34,67 @@ class Session:
         self.seconds = 0.0  # training time of the current run, not counting pauses
         self.reading = None  # (trainer, step, text) and the forward pass over it: a new temperature reuses it
         self.embedded = None  # (trainer, step) and its embeddings' views: a new text reuses them
+
+    def call(self, method, *args):
+        """Every call from the worker comes through here, so that the exception of a failed one can be described."""
+        try:
+            return getattr(self, method)(*args)
+        except BaseException as e:
+            self.failed = e
+            raise
+
+    # ---- the code: the package's modules, as installed or as the page edited them ----
+
+    def code(self):
+        """The modules the page shows, in reading order, as installed."""
+        return {'modules': list(sources.MODULES), 'originals': self.originals}
+
+    def use_code(self, edits):
+        """Run the next trainers with these edited modules (name -> text; {} for the installed package). A syntax
+        error or a module that fails to import raises sources.CodeError and leaves the code in use as it was."""
+        global microgpt, checkpoint, inspect, num_params
+        edits = {name: text for name, text in dict(edits).items() if text != self.originals.get(name)}
+        if edits == self.edits:
+            return
+        microgpt = sources.apply(edits, self.originals)
+        # the fresh modules of the package just imported, in place of those of the code before
+        from microgpt import checkpoint, inspect  # noqa: F811
+        from microgpt.model import num_params  # noqa: F811
+        self.edits = edits
+        self.reading = self.embedded = None
+
+    def failure(self):
+        """What the last failed call's exception says about the edited code, or None when the code is as installed
+        or the exception is bad input: where it points (the innermost frame in the package, or the page's own call
+        in session.py that the edited package no longer answers) and its traceback."""
+        e = self.failed
+        if isinstance(e, sources.CodeError):
+            where = {'file': e.file, 'line': e.line} if e.file else None
+            return {'message': str(e), 'where': where, 'call': None, 'traceback': e.traceback}
+        if not self.edits or e is None:
+            return None
+        where = sources.locate(e)  # following the chain: a trainer re-raises a step's error as FloatingPointError
+        if isinstance(e, INPUT_ERRORS) and not (where and where['file'] in self.edits):
+            return None  # bad input, or a run that diverged, as it would with the installed code
+        frames = traceback.extract_tb(e.__traceback__)
+        call = None
+        if frames and frames[-1].filename == __file__:  # raised by this file's call into the package
+            call = frames[-1].line
+        message = ''.join(traceback.format_exception_only(e)).strip().splitlines()[-1]
+        return {'message': message, 'where': where, 'call': call, 'traceback': sources.format_traceback(e)}
+
+    def code_diff(self, edits):
+        """A unified diff of each edited module against the installed one (for a checkpoint's recorded code)."""
+        return {name: ''.join(difflib.unified_diff(self.originals.get(name, '').splitlines(True),
+                                                   text.splitlines(True), f'microgpt/{name} (installed)',
+                                                   f'microgpt/{name} (edited)'))
+                for name, text in dict(edits).items()}
+
+    def package(self):
+        """The package with the edits in use, as a zip that runs with `python -m microgpt`."""
+        return {'name': 'microgpt-modified.zip', 'bytes': sources.package_zip(self.edits, self.originals)}
+
+    # ---- the dataset and the run ----
 
     def load_dataset(self, name, data):
         """Parse a dataset (UTF-8 bytes, or None for the built-in names); a bad one raises and the current one stays."""
@@ -43,9 +116,10 @@ class Session:
         self.trainer = microgpt.Trainer(microgpt.Config.from_dict(config, partial=True), self.docs)
         self.losses, self.seconds, self.final, self.run_dataset = [], 0.0, None, self.dataset
         self.reading = self.embedded = None
+        self.run_edits = self.edits
         return {'steps': self.trainer.config.steps, 'numParams': len(self.trainer.model.params)}
 
-    def open(self, data, switch=False, name=None, dataset=None):
+    def open(self, data, switch=False, name=None, dataset=None, ask_code=True):
         """Restore a checkpoint file's run; a bad file raises and the run that was here stays.
 
         It trains on the current dataset, or if `switch`, on the dataset `name` (`dataset` its bytes, None for the
@@ -54,6 +128,10 @@ class Session:
         trained on.
         """
         saved = checkpoint.loads(bytes(data))  # a memoryview of the file the page read
+        recorded = saved.get('sources') or {}
+        if ask_code and recorded and recorded != self.edits:
+            # made with edited code other than the page's: the page shows it and asks before using it
+            return {'code': {'files': recorded, 'diff': self.code_diff(recorded)}}
         docs, info = self.parse(name, dataset) if switch else (self.docs, self.dataset)
         try:
             trainer, losses = checkpoint.restore(saved, docs)
@@ -63,6 +141,7 @@ class Session:
             self.use(docs, info)
         self.trainer, self.losses, self.seconds, self.final, self.run_dataset = trainer, losses, 0.0, None, info
         self.reading = self.embedded = None
+        self.run_edits = self.edits
         return {'config': trainer.config.to_dict(), 'step': trainer.steps_done, 'losses': losses,
                 'numParams': len(trainer.model.params), 'microgpt': saved['microgpt'], 'python': saved['python'],
                 'dataset': info, 'vocabSize': self.vocab_size}
@@ -93,13 +172,19 @@ class Session:
         if self.final is not None:
             return self.final
         trainer = self.trainer
-        return {'step': trainer.steps_done, 'text': checkpoint.dumps(trainer, self.losses, self.run_dataset),
+        text = checkpoint.dumps(trainer, self.losses, self.run_dataset, sources=self.run_edits or None)
+        return {'step': trainer.steps_done, 'text': text,
                 'name': checkpoint.file_name(trainer.config, self.run_dataset, trainer.steps_done)}
 
-    def generate(self, count, temperature):
+    def generate(self, count, temperature, seconds):
+        """Up to `count` names from the preview generator, as many as `seconds` allow (at least one): drawn one after
+        another from one generator, names asked for in parts are those one call would give."""
         if self.trainer is None:
             raise ValueError("there are no weights yet: press Train first")
-        return self.names(self.trainer.preview(count, temperature))
+        texts, start = [], time.perf_counter()
+        while len(texts) < count and (not texts or time.perf_counter() - start < seconds):
+            texts += self.trainer.preview(1, temperature)
+        return self.names(texts)
 
     def names(self, texts):
         return [{'text': t, 'known': t in self.known} for t in texts]

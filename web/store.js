@@ -16,7 +16,8 @@ export const KEEP_RUNS = 20;
  * @typedef {{key: string, config: import('./protocol.js').Config, dataset: import('./protocol.js').Dataset,
  *            step: number, steps: number, seconds: number, losses: Float64Array, names: import('./protocol.js').Name[],
  *            caption: string, created: number, updated: number, finished: boolean, numParams: number,
- *            fileName: string}} RunRecord
+ *            fileName: string, code?: string[]}} RunRecord  `code`: the modules it ran edited (none, or absent in
+ *          a record kept before the Code panel: the package as installed)
  */
 
 export class StorageError extends Error {}

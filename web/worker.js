@@ -93,7 +93,7 @@ async function call(method, ...args) {
   const pyArgs = args.map((arg) => (arg !== null && typeof arg === 'object' ? pyodide.toPy(arg) : arg ?? undefined));
   let result;
   try {
-    result = session[method](...pyArgs);
+    result = session.call(method, ...pyArgs); // through one method, which keeps a failure's exception (failure())
   } finally {
     for (const arg of pyArgs) if (arg instanceof pyodide.ffi.PyProxy) arg.destroy();
   }
@@ -148,13 +148,21 @@ async function handle(message) {
       break;
     }
     case 'open': {
-      // a bad file, or one of another dataset, raises or asks before anything changes: the run here goes on
+      // a bad file, or one of another dataset or other edited code, raises or asks before anything changes: the run
+      // here goes on (with the code it was built with: its trainer holds the modules it was made of)
       const { dataset } = message;
+      await call('use_code', message.code);
       const opened = await call('open', new Uint8Array(message.bytes), Boolean(dataset), dataset?.name,
-        dataset?.bytes ? new Uint8Array(dataset.bytes) : null);
+        dataset?.bytes ? new Uint8Array(dataset.bytes) : null, message.askCode);
       if (opened.mismatch) { // trained on another dataset: the page asks for that one
         const { message: text, expected } = opened.mismatch;
         post({ type: 'error', context: 'open', message: text, cause: 'input', run: message.run, expected });
+        break;
+      }
+      if (opened.code) { // made with edited code: the page shows it and asks before using it
+        const names = Object.keys(opened.code.files).join(', ');
+        post({ type: 'error', context: 'open', message: `this checkpoint was trained with edited code (${names})`,
+          cause: 'input', run: message.run, recorded: opened.code });
         break;
       }
       running = false;
@@ -183,6 +191,7 @@ async function handle(message) {
     case 'train': {
       running = false; // a run still training ends here, before its successor starts
       run = finished = null;
+      await call('use_code', message.code);
       const info = await call('start', message.config);
       run = message.run;
       post({ type: 'started', run, ...info });
@@ -210,12 +219,30 @@ async function handle(message) {
       finished = run;
       run = null;
       break;
-    case 'generate':
-      post({ type: 'generated', run: message.run, names: await call('generate', message.count, message.temperature) });
+    case 'generate': {
+      // in parts of a chunk's time, so that Pause and Stop are not held up behind hundreds of names
+      const names = [];
+      while (names.length < message.count) {
+        if (message.run !== run && message.run !== finished) return; // replaced: its names are moot
+        names.push(...await call('generate', message.count - names.length, message.temperature, CHUNK_SECONDS));
+        if (names.length < message.count) await yieldToEventLoop();
+      }
+      post({ type: 'generated', run: message.run, names });
       break;
+    }
     case 'losses-csv':
       post({ type: 'losses-csv', ...(await call('losses_csv')) });
       break;
+    case 'code':
+      post({ type: 'code', ...(await call('code')) });
+      break;
+    case 'package': {
+      await call('use_code', message.code);
+      const { name, bytes } = await call('package');
+      const { buffer } = bytes; // a copy out of Python's memory, handed over
+      post({ type: 'package', name, bytes: buffer }, [buffer]);
+      break;
+    }
     // Inside the model: views of the weights here, between two chunks of training (only `draw` changes anything: the
     // preview generator, as a preview does)
     case 'inspect':
@@ -258,10 +285,21 @@ self.onmessage = async (event) => {
       finished = run; // its weights are those before the failed step: they can still be saved and sampled
       run = null;
     }
-    post({ type: 'error', context: message.type, message: describe(error), cause: cause(error),
-      ...(about != null && { run: about }) });
+    const code = await failure(error);
+    post({ type: 'error', context: message.type, message: code?.message ?? describe(error),
+      cause: code ? 'code' : cause(error), ...(about != null && { run: about }), ...(code && { code }) });
   }
 };
+
+/** What a failure says about the page's edited code (session.failure()), or null: none, or not about the code. */
+async function failure(error) {
+  if (cause(error) === 'fatal') return null;
+  try {
+    return (await call('failure')) ?? null;
+  } catch {
+    return null; // a runtime that cannot answer: the error is reported as it is
+  }
+}
 
 /** Python's exceptions for bad input: microgpt raises them with a message that says what to change. */
 const INPUT_ERRORS = ['ValueError', 'DatasetError', 'FloatingPointError', 'CheckpointError'];

@@ -53,7 +53,7 @@ BARE_WORKER = """async (steps) => {
   await reply('dataset');
   const config = { seed: 42, steps, n_layer: 1, n_embd: 16, n_head: 4, block_size: 16, learning_rate: 0.01,
                    temperature: 0.5, samples: 20 };
-  worker.postMessage({ type: 'train', config });
+  worker.postMessage({ type: 'train', config, run: 1, code: {} });
   const done = await reply('done');
   worker.terminate();
   return done.seconds;

@@ -33,6 +33,9 @@ export function mountControls(app) {
     ui.stop.disabled = ui.pause.disabled;
     ui.reset.disabled = !(live && (run || state.opening));
     ui.generate.disabled = !(live && state.hasWeights && state.form.config);
+    // one at a time: while names are drawn the button says so (and stays focusable; a press then does nothing)
+    ui.generate.textContent = state.generating ? 'Generating…' : 'Generate now';
+    ui.generate.setAttribute('aria-busy', String(state.generating));
     ui.download.disabled = !(live && run && run.losses.length > 0);
     ui.restart.hidden = !(phase === 'crashed' || state.offerRestart);
     // a button that has just disabled itself (Train, Stop) would drop keyboard focus to the page: pass it on

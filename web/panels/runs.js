@@ -42,6 +42,8 @@ export function mountRuns(app) {
     ask: byId('checkpoint-ask'), askText: byId('checkpoint-ask-text'),
     askFile: /** @type {HTMLInputElement} */ (byId('checkpoint-dataset')), askCancel: byId('checkpoint-ask-cancel'),
     error: byId('runs-error'), storage: byId('storage-status'), list: byId('runs'),
+    codeAsk: byId('checkpoint-code-ask'), codeAskText: byId('checkpoint-code-text'), codeDiff: byId('checkpoint-code-diff'),
+    codeUse: byId('checkpoint-code-use'), codeCancel: byId('checkpoint-code-cancel'),
   };
   /** @type {Store | null} */
   let store = null;
@@ -167,6 +169,7 @@ export function mountRuns(app) {
       seconds: run.secondsBefore + run.seconds, losses: Float64Array.from(run.losses.slice(0, message.step)),
       names: run.names, caption: run.caption, created: run.created, updated: Date.now(),
       finished: run.finished && message.step === run.steps, numParams: run.numParams, fileName: message.name,
+      code: run.code,
     };
   }
 
@@ -204,7 +207,7 @@ export function mountRuns(app) {
     hideMessages();
   });
 
-  app.on('error', async ({ context, message, expected, run }) => {
+  app.on('error', async ({ context, message, expected, recorded, run }) => {
     if (context === 'checkpoint') {
       received(run);
       if (run === downloading) showError(`Could not save the checkpoint: ${message}.`);
@@ -212,6 +215,7 @@ export function mountRuns(app) {
     }
     if (context !== 'open') return;
     const label = waiting?.options.label ?? 'the checkpoint';
+    if (recorded && waiting) return askCode(recorded, label);
     if (!expected || !waiting) {
       waiting = null;
       if (label === LAST_RUN) {
@@ -245,6 +249,37 @@ export function mountRuns(app) {
     waiting.options = { ...waiting.options, dataset: { name: file.name, bytes: await file.arrayBuffer() } };
     app.open(waiting.bytes, waiting.options);
   });
+  /**
+   * The checkpoint was made with edited code other than the page's: show it (each file's diff against the installed
+   * module, as text) and open it with that code only if the user says so.
+   * @param {import('../protocol.js').RecordedCode} recorded
+   */
+  function askCode(recorded, label) {
+    const names = Object.keys(recorded.files);
+    ui.codeAskText.textContent = `${label === LAST_RUN ? 'Your last run' : label} was trained with edited code ` +
+      `(${names.join(', ')}), not with the code this page runs now. Open it with its code? Its code then becomes ` +
+      'your edits in the Code panel (your current edits are replaced).';
+    ui.codeDiff.replaceChildren(...names.map((name) => {
+      const pre = element('pre', 'diff', recorded.diff[name]); // the file's own text: shown only as text
+      pre.setAttribute('aria-label', `Changes to ${name}`);
+      pre.tabIndex = 0;
+      return pre;
+    }));
+    ui.codeAsk.hidden = false;
+    ui.codeUse.onclick = () => {
+      ui.codeAsk.hidden = true;
+      app.setCode(recorded.files);
+      app.open(waiting.bytes, waiting.options);
+    };
+    app.render();
+    ui.codeUse.focus();
+  }
+  ui.codeCancel.addEventListener('click', () => {
+    waiting = null;
+    hideMessages();
+    app.render();
+  });
+
   ui.askCancel.addEventListener('click', () => {
     waiting = null;
     hideMessages();
@@ -293,6 +328,7 @@ export function mountRuns(app) {
   function hideMessages() {
     ui.error.hidden = true;
     ui.ask.hidden = true;
+    ui.codeAsk.hidden = true;
   }
 
   let drawn = null;
@@ -318,6 +354,25 @@ export function mountRuns(app) {
     }
   });
 
+  /**
+   * A run with edited code, beside a kept run of the same settings and dataset with the code as installed: the first
+   * step where their losses (Python's numbers) differ, the lesson of the edit.
+   * @param {import('../store.js').RunRecord} run
+   */
+  function codeNote(run) {
+    const same = JSON.stringify([run.config, run.dataset.sha256]);
+    const original = kept.find((other) => !other.code?.length && JSON.stringify([other.config, other.dataset.sha256]) === same);
+    let note = `Edited code: ${run.code.join(', ')}.`;
+    if (original) {
+      const steps = Math.min(run.losses.length, original.losses.length);
+      let step = 0;
+      while (step < steps && run.losses[step] === original.losses[step]) step++;
+      note += step < steps ? ` Its loss first differs from the installed code's run at step ${step + 1}.`
+        : ` Its first ${count(steps, 'step')}: the same losses as the installed code's run.`;
+    }
+    return note;
+  }
+
   /** @param {import('../store.js').RunRecord} run */
   function item(run, onScreen, live) {
     const li = element('li', `run${onScreen ? ' current' : ''}`);
@@ -328,6 +383,7 @@ export function mountRuns(app) {
     li.append(element('p', 'run-title', `${datasetName(run)} · ${config.n_layer} layer${config.n_layer > 1 ? 's' : ''}, ` +
       `${config.n_embd} wide · seed ${config.seed} · learning rate ${config.learning_rate}` +
       (onScreen ? ' (on screen)' : '')));
+    if (run.code?.length) li.append(element('p', 'run-code', codeNote(run)));
     const last = run.losses.length ? ` · loss ${smoothed(run.losses).at(-1).toFixed(4)}` : '';
     // a run opened from a file made elsewhere has no training time here
     const time = run.seconds > 0 ? ` · ${formatSeconds(run.seconds)}` : '';
@@ -378,10 +434,11 @@ export function mountRuns(app) {
   }
 }
 
-/** A kept run in a few words: its dataset and the settings that tell runs apart. */
+/** A kept run in a few words: its dataset, the settings that tell runs apart, and its code if edited. */
 function runLabel(run) {
   const c = run.config;
-  return `${datasetName(run)}, seed ${c.seed}, learning rate ${c.learning_rate}, ${c.n_layer}×${c.n_embd}`;
+  return `${datasetName(run)}, seed ${c.seed}, learning rate ${c.learning_rate}, ${c.n_layer}×${c.n_embd}` +
+    (run.code?.length ? `, edited ${run.code.join(', ')}` : '');
 }
 
 function datasetName(run) {

@@ -8,6 +8,7 @@ import { FIELDS, cliCommand, fieldId, fromHash, parse, summary, textsOf, toHash 
 /** @param {import('../app.js').App} app */
 export function mountSettings(app) {
   const cli = byId('cli-command');
+  const cliCode = byId('cli-code');
   const edited = byId('settings-edited');
   const panel = /** @type {HTMLDetailsElement} */ (byId('settings-panel'));
   const folded = byId('settings-summary');
@@ -66,6 +67,11 @@ export function mountSettings(app) {
     folded.textContent = form.config ? summary(form.config) : '';
     if (run) cli.textContent = cliCommand(run.config, name);
     else cli.textContent = form.config ? cliCommand(form.config, name) : 'Fix the settings marked above.';
+    // the installed package gives other numbers than edited code: the command then runs in the modified package
+    const code = run ? run.code : Object.keys(state.code);
+    cliCode.hidden = code.length === 0;
+    cliCode.textContent = code.length ? `With edited code (${code.join(', ')}): run it in the folder of the ` +
+      'modified package (Code panel, “Download the modified package”).' : '';
     // settings that differ from the run on screen are for the next run
     let changed = [];
     if (run) changed = FIELDS.filter((f) => Number(inputs[f.key].input.value.trim() || NaN) !== run.config[f.key]);

@@ -1,0 +1,229 @@
+// The Code panel: the package's modules as the worker's Python has them, in an editor (CodeMirror, loaded when the
+// panel is first opened). Edits are kept in this browser and handed to the shell (`app.setCode`), which sends them
+// with the next Train or Open: the worker writes them over the installed modules and imports the package afresh. An
+// error of the edited code (the worker's `cause: 'code'`) is shown here with Python's traceback and its line marked.
+
+import { byId, quote, saveFile } from '../dom.js';
+
+const STORAGE_KEY = 'microgpt-code'; // the edited modules, {name: text}, in localStorage
+const SAVE_AFTER_MS = 300; // edits are kept this long after the last keystroke
+const MODULE_NAME = /^[\w.]{1,40}\.py$/;
+
+/** @param {import('../app.js').App} app */
+export function mountCode(app) {
+  const ui = {
+    panel: /** @type {HTMLDetailsElement} */ (byId('code-panel')), summary: byId('code-summary'),
+    file: /** @type {HTMLSelectElement} */ (byId('code-file')), diff: /** @type {HTMLButtonElement} */ (byId('code-diff')),
+    restoreFile: /** @type {HTMLButtonElement} */ (byId('code-restore-file')),
+    restore: /** @type {HTMLButtonElement} */ (byId('code-restore')),
+    download: /** @type {HTMLButtonElement} */ (byId('code-download')),
+    status: byId('code-status'), error: byId('code-error'), errorText: byId('code-error-text'),
+    traceback: byId('code-traceback'), editorBox: byId('code-editor'), terminal: byId('code-terminal'),
+  };
+  /** @type {import('../protocol.js').Edits} */
+  let edits = load();
+  /** @type {{modules: string[], originals: import('../protocol.js').Edits} | null} */
+  let code = null; // the modules as installed, once the worker has sent them
+  let asked = false; // the worker was asked for them
+  let editor = null; // the CodeMirror wrapper (web/editor.js), once loaded
+  let loading = null;
+  let failure = null; // the code failure shown
+  let saveTimer = 0;
+  let storageError = '';
+  app.setCode(edits);
+
+  // ---- opening: the modules from the worker, the editor from the site ----
+
+  ui.panel.addEventListener('toggle', () => {
+    if (ui.panel.open) start();
+  });
+  app.on('ready', () => { // a restarted worker: ask it, if the one before had not answered
+    asked = false;
+    if (ui.panel.open && !code) ask();
+  });
+  app.on('code', (message) => {
+    code = { modules: message.modules, originals: message.originals };
+    fillFiles();
+    show();
+  });
+
+  function start() {
+    if (!code) ask();
+    loading ??= import('../editor.js').then(({ createEditor }) => createEditor(ui.editorBox, {
+      label: 'Python source of the chosen module', onChange: (text) => edited(text),
+    })).then((created) => {
+      editor = created;
+      show();
+    }, (error) => {
+      loading = null;
+      ui.status.textContent = `The editor could not load (${error?.message ?? error}). Reload the page to try again.`;
+    });
+  }
+
+  function ask() {
+    if (!app.python || asked) return;
+    asked = true;
+    app.send({ type: 'code' });
+  }
+
+  function fillFiles() {
+    const chosen = ui.file.value || code.modules[0];
+    ui.file.replaceChildren(...code.modules.map((name) => {
+      const option = document.createElement('option');
+      option.value = name;
+      option.textContent = name in edits ? `${name} (edited)` : name;
+      return option;
+    }));
+    ui.file.value = chosen;
+  }
+
+  /** The chosen module in the editor: its edited text or the installed one. */
+  function show() {
+    if (!editor || !code) return;
+    const name = ui.file.value;
+    editor.show(name, edits[name] ?? code.originals[name], code.originals[name]);
+    markFailure();
+    app.render();
+  }
+
+  ui.file.addEventListener('change', () => show());
+
+  // ---- editing ----
+
+  function edited(text) {
+    const name = ui.file.value;
+    const before = name in edits;
+    if (text === code.originals[name]) {
+      const { [name]: _, ...rest } = edits;
+      edits = rest;
+    } else {
+      edits = { ...edits, [name]: text };
+    }
+    if (before !== name in edits) fillFiles();
+    app.setCode(edits);
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(save, SAVE_AFTER_MS);
+  }
+
+  ui.diff.addEventListener('click', () => {
+    const on = ui.diff.getAttribute('aria-pressed') !== 'true';
+    ui.diff.setAttribute('aria-pressed', String(on));
+    editor.showDiff(on);
+  });
+  ui.restoreFile.addEventListener('click', () => restore([ui.file.value]));
+  ui.restore.addEventListener('click', () => restore(Object.keys(edits)));
+
+  function restore(names) {
+    edits = Object.fromEntries(Object.entries(edits).filter(([name]) => !names.includes(name)));
+    app.setCode(edits);
+    save();
+    if (code) {
+      fillFiles();
+      show();
+    }
+    ui.status.textContent = `Restored ${names.join(', ')} as installed.`;
+  }
+
+  ui.download.addEventListener('click', () => {
+    ui.download.disabled = true;
+    app.send({ type: 'package', code: edits });
+  });
+  app.on('package', (message) => {
+    saveFile(message.name, message.bytes, 'application/zip');
+    app.render();
+  });
+  app.on('error', ({ context, message }) => {
+    if (context !== 'package') return;
+    ui.status.textContent = `Could not make the package: ${message}`;
+    app.render();
+  });
+
+  // ---- keeping the edits in this browser ----
+
+  function load() {
+    try {
+      const kept = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}');
+      // what the browser kept is checked as any input: a dict of module names to texts, else nothing
+      const valid = kept && typeof kept === 'object' && !Array.isArray(kept) &&
+        Object.entries(kept).every(([name, text]) => MODULE_NAME.test(name) && typeof text === 'string');
+      return valid ? kept : {};
+    } catch {
+      return {};
+    }
+  }
+
+  function save() {
+    clearTimeout(saveTimer);
+    try {
+      if (Object.keys(edits).length) localStorage.setItem(STORAGE_KEY, JSON.stringify(edits));
+      else localStorage.removeItem(STORAGE_KEY);
+      storageError = '';
+    } catch (error) {
+      storageError = `Your edits could not be kept in this browser (${error?.message ?? error}): download the ` +
+        'modified package to keep them.';
+    }
+    app.render();
+  }
+  // the last keystrokes before the tab goes are kept too
+  addEventListener('pagehide', () => { if (saveTimer) save(); });
+
+  // ---- errors of the edited code ----
+
+  /** The failure the shell received: its message and traceback here, its file chosen and its line marked. */
+  function showFailure(found) {
+    failure = found;
+    ui.error.hidden = !found;
+    if (!found) return editor?.clearError();
+    const where = found.where ? ` (${found.where.file}, line ${found.where.line})` : '';
+    ui.errorText.textContent = found.call
+      ? `The page calls \`${quote(found.call, 120)}\` (in its session.py), which your edited code no longer ` +
+        `answers: ${found.message}. Restore the file, or fix the edit, and train again.`
+      : `Your edited code failed${where}: ${found.message}. Fix it, or restore the file, and train again.`;
+    ui.traceback.textContent = found.traceback; // Python's text, the user's code quoted in it: text only
+    ui.panel.open = true; // opens the editor too (the toggle event)
+    if (found.where && code?.modules.includes(found.where.file) && ui.file.value !== found.where.file) {
+      ui.file.value = found.where.file;
+      show();
+    } else {
+      markFailure();
+    }
+  }
+
+  function markFailure() {
+    if (!editor) return;
+    const where = failure?.where;
+    if (where && where.file === ui.file.value && where.line) editor.markError(where.line);
+    else editor.clearError();
+  }
+
+  // ---- drawing ----
+
+  app.onRender((state) => {
+    if (state.code !== edits) { // the shell was given other code (a checkpoint's, which the user chose to use)
+      edits = state.code;
+      save();
+      if (code) {
+        fillFiles();
+        show();
+      }
+    }
+    if (state.codeFailure !== failure) showFailure(state.codeFailure);
+    if (ui.panel.open && !code) ask();
+    const names = Object.keys(edits);
+    const live = state.phase !== 'loading' && state.phase !== 'crashed';
+    ui.summary.textContent = names.length ? `edited: ${names.join(', ')}` : 'the package as installed';
+    ui.file.disabled = !code || !editor;
+    ui.diff.disabled = !editor;
+    ui.restoreFile.disabled = !(ui.file.value in edits);
+    ui.restore.disabled = names.length === 0;
+    ui.download.disabled = !(live && names.length);
+    ui.terminal.hidden = names.length === 0;
+    if (!code || !editor) return;
+    const used = state.run ? (state.run.code.length ? `edited code (${state.run.code.join(', ')})` : 'the installed code')
+      : null;
+    ui.status.textContent = storageError || [
+      names.length ? `Edited: ${names.join(', ')}. The next Train runs your code.` : 'No edits: the package as installed.',
+      used && `The run on screen uses ${used}.`,
+    ].filter(Boolean).join(' ');
+  });
+}
