@@ -1,6 +1,7 @@
 """Screenshots of the page for the README: after the default 1000-step run, the top of the page on a desktop (1280 px)
 and on a phone (375 px, two screens), and the inside-the-model panel at both widths with its graph and gradient check
-open; then, after a second run, the loss chart comparing the two and the list of kept runs (1280 px).
+open; then, after a second run, the loss chart comparing the two and the list of kept runs (1280 px); and the Code
+panel with model.py edited and its diff shown (1280 px).
 
     python build.py && .venv/bin/python tests/bench/screenshot.py [OUT_DIR]   # default OUT_DIR: .github/
 
@@ -14,7 +15,7 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from browser import launch_args, serve_site  # noqa: E402
+from browser import ROOT, launch_args, serve_site  # noqa: E402
 
 
 def main():
@@ -67,9 +68,22 @@ def main():
         page.screenshot(path=out / 'screenshot-runs.png', full_page=True, clip={
             'x': chart['x'] - 12, 'y': top['y'] - 8, 'width': runs['x'] + runs['width'] - chart['x'] + 24,
             'height': bottom - top['y'] + 16})
+        # the Code panel: model.py's MLP with squared ReLU, its diff shown around the edit
+        model = (ROOT / 'microgpt' / 'model.py').read_text()
+        page.click('#code-panel > summary')
+        expect(page.locator('#code-file')).to_be_enabled(timeout=30_000)
+        page.click('#code .cm-content')
+        page.keyboard.press('ControlOrMeta+a')
+        page.keyboard.insert_text(model.replace('x = [xi.relu() for xi in x]', 'x = [xi.relu() ** 2 for xi in x]'))
+        page.click('#code-diff')
+        page.click('#code .cm-content')
+        page.keyboard.press('ControlOrMeta+End')
+        page.wait_for_timeout(500)
+        page.evaluate("document.querySelector('#controls').style.position = 'static'")
+        page.locator('#code').screenshot(path=out / 'screenshot-code.png')
         browser.close()
-    print(f"wrote screenshot.png, screenshot-phone.png, screenshot-inside.png, screenshot-inside-phone.png and "
-          f"screenshot-runs.png in {out}")
+    print(f"wrote screenshot.png, screenshot-phone.png, screenshot-inside.png, screenshot-inside-phone.png, "
+          f"screenshot-runs.png and screenshot-code.png in {out}")
 
 
 if __name__ == '__main__':
