@@ -33,10 +33,10 @@ NODE_MODULES = WEB / 'node_modules'
 PAGE_FILES = ['index.html', 'style.css', 'manifest.webmanifest', 'boot.js', 'nomodule.js', 'main.js', 'app.js',
               'dom.js', 'offline.js', 'store.js', 'settings.js', 'chart.js', 'protocol.js', 'worker.js', 'session.py',
               'panels/controls.js', 'panels/dataset.js', 'panels/loss.js', 'panels/names.js', 'panels/runs.js',
-              'panels/settings-form.js', 'panels/inspect.js', 'panels/code.js', 'pyrepr.js', 'views/heatmap.js',
-              'views/next-token.js', 'views/attention.js', 'views/embeddings.js', 'views/gradient-check.js',
-              'views/graph.js', 'graph-layout.js', 'editor.js', 'icons/icon.svg', 'icons/icon-192.png',
-              'icons/icon-512.png', 'icons/icon-maskable-512.png']
+              'panels/settings-form.js', 'panels/inspect.js', 'panels/code.js', 'panels/script.js', 'pyrepr.js',
+              'views/heatmap.js', 'views/terminal.js', 'views/next-token.js', 'views/attention.js',
+              'views/embeddings.js', 'views/gradient-check.js', 'views/graph.js', 'graph-layout.js', 'editor.js',
+              'icons/icon.svg', 'icons/icon-192.png', 'icons/icon-512.png', 'icons/icon-maskable-512.png']
 EDITOR_BUNDLE = 'vendor/codemirror/editor.js'  # CodeMirror, bundled from web/editor/entry.js
 PYODIDE_FILES = ['pyodide.mjs', 'pyodide.asm.mjs', 'pyodide.asm.wasm']  # what a browser fetches, with the stdlib
 

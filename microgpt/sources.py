@@ -30,10 +30,11 @@ PACKAGE_DIR = Path(__file__).parent
 # then the settings and the files around them, then the command line. This module is not among them: an edit of the
 # machinery that writes and re-imports the edits could leave the page unable to undo it.
 MODULES = ('model.py', 'autograd.py', 'optim.py', 'trainer.py', 'sampling.py', 'data.py', 'config.py', 'state.py',
-           'checkpoint.py', 'inspect.py', 'libm.py', 'limits.py', 'cli.py', '__init__.py', '__main__.py')
+           'checkpoint.py', 'inspect.py', 'libm.py', 'script.py', 'limits.py', 'cli.py', '__init__.py', '__main__.py')
 DATA = ('names.txt',)  # the other files the package reads at run time (pyproject.toml's package-data)
 MAX_CHARS = 1_000_000  # per module; the largest, libm.py, has ~30,000
-MAX_NESTING = 1000  # an expression's depth, at most (see _too_deep); the package's deepest is 54
+MAX_NESTING = 1000  # an expression's depth, at most (see too_deep); the package's deepest is 54
+MAX_BRACKETS = 100  # brackets within brackets, at most: Pyodide's parser overflows its stack near 200; ours nest 4
 
 FOLDER = 'microgpt-modified'  # the zip's top folder: `cd microgpt-modified && python3 -m microgpt`
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: the same edits give the same bytes
@@ -88,11 +89,11 @@ def check(edits):
             raise CodeError('invalid', f"{what}, which a Python file cannot hold", file=name, line=line,
                             column=column)
     for name, text in edits.items():
-        line = _too_deep(text)
+        line = too_deep(text)
         if line is not None:
-            raise CodeError('syntax', f"nested too deeply to compile in a browser tab: more than {MAX_NESTING:,} "
-                                      "operations within one expression, or elif branches in one module",
-                            file=name, line=line)
+            raise CodeError('syntax', f"nested too deeply to compile in a browser tab: more than {MAX_BRACKETS} "
+                                      f"brackets within brackets, {MAX_NESTING:,} operations within one expression, "
+                                      f"or {MAX_NESTING:,} elif branches in one module", file=name, line=line)
         try:
             # The bytes the file will hold, as import reads them (a coding declaration included). Under a name no
             # file has: for the line a SyntaxError quotes, the compiler reads the file of that name if there is one
@@ -214,15 +215,17 @@ here (python3 -m microgpt --resume FILE), and only with this code: another micro
 """
 
 
-def _too_deep(text):
-    """The line where the text may nest deeper than MAX_NESTING, or None.
+def too_deep(text):
+    """The line where the text may nest deeper than a browser tab's Python can compile, or None.
 
     The compiler recurses once per level of an expression's tree (`-(-(-x))`, `a.b.b.b`, `1 + 1 + 1`, `not not x`)
     and of an elif chain. Natively, Python refuses a tree too deep with a RecursionError or a MemoryError; in Pyodide
     it may first overflow WebAssembly's stack, a fatal error that ends the runtime (10,000 levels do). So the depth
     is bounded first, in one pass over the tokens (the tokenizer does not recurse): each token of an expression may
-    add a level, but those of other items (after a comma) are beside it, not under it, and a bracket nests at most
-    200 deep (the tokenizer's limit). A module that does not tokenize is left to compile() to describe.
+    add a level, but those of other items (after a comma) are beside it, not under it. A bracket costs the parser
+    far more stack than an operator (dozens of grammar rules per level): Pyodide's overflows at about 199 brackets
+    within brackets, just under the tokenizer's own limit of 200, so brackets are bounded on their own, at
+    MAX_BRACKETS. A module that does not tokenize is left to compile() to describe.
     """
     counts, depth, elifs, previous = [0], 0, 0, None  # tokens per bracket level since its last comma; their sum
     skip = (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER)
@@ -246,6 +249,8 @@ def _too_deep(text):
                     return token.start[0]
                 if kind == tokenize.OP and string in '([{':
                     counts.append(0)
+                    if len(counts) > MAX_BRACKETS + 1:
+                        return token.start[0]
             previous = kind
     except (tokenize.TokenError, SyntaxError):
         pass

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import ROOT, assert_same_floats, golden
 from microgpt import CheckpointError, Config, Trainer, checkpoint, load, save, sources
+from microgpt.sources import MODULES
 
 RESUME = """
 import json, sys
@@ -289,8 +290,8 @@ DEEP = '[' * 500 + ']' * 500
     (lambda t: edited(t, put('sources', {'model.py': {'a': 1}})), "^sources.model.py must be the module's text, got {"),
     (lambda t: edited(t, put('sources', {'cli.py': 'x' * 1_000_001})),
      "^sources.cli.py is 1,000,001 characters, more than a module may have \\(1,000,000\\)$"),
-    (lambda t: edited(t, put('sources', {f'{i}.py': '' for i in range(16)})),
-     "^sources must hold at most microgpt's 15 modules, got 16$"),
+    (lambda t: edited(t, put('sources', {f'{i}.py': '' for i in range(len(MODULES) + 1)})),
+     f"^sources must hold at most microgpt's {len(MODULES)} modules, got {len(MODULES) + 1}$"),
 ])
 def test_bad_files_are_refused_in_one_short_line(small, make, message):
     docs, text = small

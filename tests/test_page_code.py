@@ -190,7 +190,7 @@ def test_stop_ends_a_step_that_never_returns(app):
     started = time.monotonic()
     app.click('#stop')
     expect(app.locator('#status')).to_have_text(re.compile(
-        r'^Python did not return from a step within 2 s \(your edited code may loop\), so the page restarted it; '
+        r'^Python did not answer within 2 s \(your edited code may loop\), so the page restarted it; '
         r'the run is back at its last save, paused at step \d+ of 100\.'), timeout=5_000)
     print(f'Stop to a usable page: {time.monotonic() - started:.1f} s')
     expect(app.locator('#code-summary')).to_have_text('edited: trainer.py')  # the edits are kept
@@ -250,3 +250,57 @@ def editor_violations(page):
     the editable text inside it, which takes focus and scrolls it with the caret (tested above)."""
     return [v for v in axe_violations(page)
             if not v.startswith('scrollable-region-focusable: 1 × .code-editor,.cm-scroller ')]
+
+
+def test_a_large_model_is_not_taken_for_a_stuck_one(app):
+    # 1 layer x 128: 205,000 parameters, a step of seconds here; a Pause during the first one waits for it
+    settings(app, n_embd=128, steps=3)
+    app.click('#train')
+    app.click('#pause')
+    expect(app.locator('#status')).to_have_text('Paused at step 1 of 3.', timeout=60_000)
+    app.click('#pause')  # Resume
+    expect(app.locator('#status')).to_have_text(DONE, timeout=120_000)
+
+
+def test_training_while_the_code_question_is_open_withdraws_it(app, tmp_path):
+    edit(app, 'model.py', SQUARED_RELU)
+    settings(app, steps=5)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
+    path = tmp_path / 'edited.microgpt.json'
+    save_checkpoint(app, path)
+    app.click('#code-restore')
+    open_checkpoint(app, path)
+    expect(app.locator('#checkpoint-code-ask')).to_be_visible(timeout=30_000)
+    app.click('#train')
+    expect(app.locator('#checkpoint-code-ask')).to_be_hidden()
+    expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
+    assert kept_edits(app) == {}  # the question's code was not taken
+    assert_native(app, Config(steps=5))
+
+
+def test_downloading_the_package_leaves_the_run_on_screen_as_it_is(app, tmp_path):
+    settings(app, steps=10)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
+    inspect_py = (ROOT / 'microgpt' / 'inspect.py').read_text()
+    edit(app, 'inspect.py', inspect_py.replace('def read(model, tokens', 'def read(model, tokens, broken=1/0'))
+    with app.expect_download():
+        app.click('#code-download')
+    app.fill('#inspect-text', 'ann')  # the views of the run on screen, made with the installed inspect.py
+    expect(app.locator('#next-token .token').first).to_be_visible(timeout=30_000)
+    expect(app.locator('#inspect-error')).to_be_hidden()
+
+
+def test_a_checkpoint_of_the_installed_code_opens_with_it_whatever_the_edits(app, tmp_path):
+    settings(app, steps=30)
+    app.click('#train')
+    expect(app.locator('#status')).to_have_text(DONE, timeout=60_000)
+    path = tmp_path / 'installed.microgpt.json'
+    save_checkpoint(app, path)
+    assert 'sources' not in json.loads(path.read_text())
+    edit(app, 'model.py', SQUARED_RELU)
+    open_checkpoint(app, path)
+    expect(app.locator('#status')).to_contain_text('It runs the installed code, as it was trained; your edits are '
+                                                   'for the next Train.', timeout=30_000)
+    expect(app.locator('#runs .run.current .run-code')).to_have_count(0)

@@ -17,10 +17,14 @@ import { STUCK_MS } from './protocol.js';
  * @typedef {{id: number, key: string, config: Config, dataset: Dataset, numParams: number, steps: number,
  *            step: number, stepAtStart: number, seconds: number, secondsBefore: number, losses: number[],
  *            names: Name[], caption: string, created: number, finished: boolean, vocabSize: number,
- *            code: string[], restored?: boolean}} Run  `vocabSize`: its dataset's tokens (characters and BOS);
- *          `code`: the modules it runs edited (none: the package as installed); `restored`: reopened by the page
- *          itself from its autosave, not by the user
+ *            code: string[], restored?: boolean, script?: {name: string, exact: boolean}}} Run  `vocabSize`: its
+ *          dataset's tokens (characters and BOS); `code`: the modules it runs edited (none: the package as
+ *          installed); `restored`: reopened by the page itself from its autosave, not by the user; `script`: a
+ *          script of the user's run as it is (no weights the page can reach: its output is what it shows)
  */
+
+/** What one training step costs per parameter, about, in ms: a large model's first step is waited for that long. */
+const STEP_MS_PER_PARAMETER = 0.01;
 
 /** The status is a live region, read out by screen readers at each change: while training it changes once a second. */
 const STATUS_EVERY_MS = 1000;
@@ -64,9 +68,11 @@ export class App {
     this.readyText = '';
     // Pause, Stop or Reset waiting for the worker: if it sends nothing for this long, it is stuck (see unstick())
     this.watch = { timer: 0, type: '', run: 0, ms: STUCK_MS };
+    this.longestChunk = 0; // of the run on screen, in ms: how long a healthy worker may be silent
     this.lastSave = null; // the last checkpoint of the run on screen ({run, bytes}): what a restarted worker reopens
     this.recovering = null; // a restart after the worker was stuck: the run to reopen and what to say
     this.restartNote = ''; // what the status says once a restarted Python is ready
+    this.spare = null; // a worker started while the page waits for a possibly stuck one ({worker, replies})
     this.worker = this.startWorker();
     this.on('loading', ({ loaded, total }) => {
       if (loaded < total) this.setPhase('loading', `Loading the Python runtime: ${mb(loaded)} of ${mb(total)} MB…`);
@@ -85,9 +91,10 @@ export class App {
       const { state } = this;
       state.dataset = { ...state.pending, info: message.dataset, vocabSize: message.vocabSize };
       state.pending = null;
+      const starting = state.phase === 'loading'; // the dataset a fresh Python reads again: the run on screen stays
       this.becomeReady();
       if (this.recovering && state.phase === 'ready') this.recover();
-      if (state.phase === 'done' || state.phase === 'stopped') {
+      if (!starting && (state.phase === 'done' || state.phase === 'stopped')) {
         this.clearRun(); // its weights were trained on the previous dataset: its names and command would not match
         this.setPhase('ready');
       }
@@ -100,6 +107,7 @@ export class App {
     this.on('opened', (message) => this.onOpened(message));
     this.on('progress', (message) => {
       const { run } = this.state;
+      if (message.steps) run.steps = message.steps; // a script's output names its total
       run.losses.push(...message.losses);
       Object.assign(run, { step: message.step, seconds: message.seconds });
       // machine-readable progress, for scripts and benchmarks that drive the page
@@ -132,6 +140,14 @@ export class App {
         : `Done: ${run.steps} steps, the last ${trained} in ${speed}.`);
     });
     this.on('generated', () => { this.state.generating = false; });
+    this.on('script-done', ({ status, step, seconds }) => {
+      const { run } = this.state;
+      Object.assign(run, { finished: true, step, seconds });
+      const how = status === 0 ? 'finished' : `exited with status ${status} (its output says why)`;
+      const speed = step ? `: ${step} steps in ${formatSeconds(seconds)} (${rate(step, seconds)} steps/s)`
+        : ` in ${formatSeconds(seconds)}`;
+      this.setPhase('done', `${run.script.name} ${how}${speed}.`);
+    });
     this.on('error', (message) => this.onWorkerError(message));
   }
 
@@ -160,7 +176,7 @@ export class App {
     this.clearRun();
     const { info } = this.state.dataset;
     const code = this.state.code;
-    this.state.run = newRun(++this.state.runs, crypto.randomUUID(), config, info, code);
+    this.state.run = newRun(++this.state.runs, crypto.randomUUID(), config, info, Object.keys(code));
     this.state.run.vocabSize = this.state.dataset.vocabSize;
     this.state.codeFailure = null;
     this.setPhase('training');
@@ -170,6 +186,7 @@ export class App {
   /** Pause, resume or stop: acted on between two steps, which for a large model can be seconds away. */
   request(type) {
     const { state } = this;
+    if (state.run?.script) return this.stopScript(); // a script cannot pause: it runs until its end
     // the buttons stay enabled (keyboard focus stays on them): a repeat waits, a stop overrides a pending pause
     if (state.requested === type || state.requested === 'stop') return;
     state.requested = type;
@@ -182,9 +199,16 @@ export class App {
   reset() {
     this.replacing('reset');
     const { run, phase } = this.state;
+    if (run?.script && phase === 'training') {
+      this.restartNote = `Reset: ${run.script.name} was stopped by restarting Python; your settings, dataset and code ` +
+        'are kept.';
+      return this.restart();
+    }
     if (phase === 'training' || phase === 'paused') {
       this.send({ type: 'stop', run: run.id });
       this.arm('reset', run.id);
+    } else if (this.state.opening) { // its answer shows the worker is not stuck (its code may loop as it is imported)
+      this.arm('reset', this.state.opening.id);
     }
     this.clearRun();
     this.state.opening = null; // a checkpoint being opened: its reply is dropped, and the next run replaces it
@@ -216,6 +240,34 @@ export class App {
     this.render();
   }
 
+  /**
+   * Run a script of the user's as it is (its bytes, its file name), on the current dataset, as the run on screen: its
+   * output's losses draw the chart, its samples the names. `exact`: with glibc's libm (see ScriptRequest).
+   */
+  runScript(bytes, name, exact) {
+    this.replacing('script');
+    this.clearRun();
+    const { info, vocabSize } = this.state.dataset;
+    const run = newRun(++this.state.runs, crypto.randomUUID(), this.state.form.config, info, []);
+    Object.assign(run, { script: { name, exact }, steps: 0, vocabSize });
+    this.state.run = run;
+    this.state.codeFailure = null;
+    this.setPhase('training');
+    this.send({ type: 'script', run: run.id, bytes: bytes.slice(0), name, exact });
+  }
+
+  /**
+   * Stop a running script: Python reads no message until the script returns, so the worker is ended and a fresh one
+   * started. The script's output, chart and names stay on screen.
+   */
+  stopScript() {
+    const { run } = this.state;
+    run.finished = true;
+    this.restartNote = `Stopped ${run.script.name}${run.step ? ` at step ${run.step}` : ''}: a running script is ` +
+      'stopped by restarting Python.';
+    this.restart(run);
+  }
+
   /** Names from the current weights: one request at a time (a long one would hold up every later message). */
   generate(count, temperature) {
     if (this.state.generating) return;
@@ -243,18 +295,29 @@ export class App {
   becomeReady() {
     if (this.state.phase !== 'loading' || !this.python) return;
     this.status.dataset.readyMs = performance.now().toFixed(0); // since navigation started; for benchmarks
-    this.setPhase('ready', this.readyText);
+    this.setPhase(this.state.run?.script ? 'stopped' : 'ready', this.readyText);
   }
 
-  restart() {
+  /** A fresh worker and Python. `keep`: a stopped script's run, which stays on screen (it has no weights to lose). */
+  restart(keep = null) {
     this.python = false;
+    const spare = this.spare;
+    this.spare = null;
     this.disarm();
     this.worker.terminate();
     this.state.offerRestart = false;
     this.state.generating = false;
+    this.state.opening = null;
     this.clearRun();
+    this.state.run = keep;
     this.setPhase('loading', 'Loading the Python runtime…');
-    this.worker = this.startWorker();
+    if (spare) { // started while the page waited: it may be ready already
+      this.worker = spare.worker;
+      this.listen(this.worker);
+      for (const message of spare.replies) this.onReply(message);
+    } else {
+      this.worker = this.startWorker();
+    }
   }
 
   // ---- a worker stuck inside a step ----
@@ -265,12 +328,36 @@ export class App {
    */
   arm(type, run) {
     clearTimeout(this.watch.timer);
-    Object.assign(this.watch, { type, run, timer: setTimeout(() => this.unstick(), this.watch.ms) });
+    const ms = this.stuckAfter();
+    Object.assign(this.watch, { type, run, ms, timer: setTimeout(() => this.unstick(), ms) });
+    // edited code may loop: a spare Python starts loading now, so that a restart takes seconds less
+    if (!this.spare && Object.keys(this.state.code).length) {
+      const replies = [];
+      const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+      this.listen(worker, replies);
+      this.spare = { worker, replies };
+    }
+  }
+
+  /**
+   * How long a healthy worker may send nothing: STUCK_MS, or for a large model what its steps take. That is twice
+   * the longest chunk seen, and before any (a run just started or opened) three times a step's estimate from its
+   * size (10 µs per parameter: the default model's step takes 35 ms here, 8 µs each); the last chunk also draws
+   * the final names, each costing about a step.
+   */
+  stuckAfter() {
+    const { run } = this.state;
+    if (!run) return STUCK_MS;
+    const step = STEP_MS_PER_PARAMETER * run.numParams;
+    const names = run.step >= run.steps - 1 ? (run.config?.samples ?? 0) * step : 0;
+    return Math.max(STUCK_MS, 2 * this.longestChunk, 3 * step) + names;
   }
 
   disarm() {
     clearTimeout(this.watch.timer);
     this.watch.timer = 0;
+    this.spare?.worker.terminate(); // the worker answered: no restart
+    this.spare = null;
   }
 
   /** The worker has not answered Pause, Stop or Reset: end it and start a fresh one, keeping the user's work. */
@@ -279,10 +366,12 @@ export class App {
     const { run } = this.state;
     const saved = type !== 'reset' && run?.id === id && this.lastSave?.run === id ? this.lastSave.bytes : null;
     const seconds = (this.watch.ms / 1000).toFixed(0);
-    const what = `Python did not return from a step within ${seconds} s${Object.keys(this.state.code).length
+    const what = `Python did not answer within ${seconds} s${Object.keys(this.state.code).length
       ? ' (your edited code may loop)' : ''}, so the page restarted it`;
-    this.recovering = saved && { bytes: saved, run, what };
-    this.restartNote = `${what}; your settings, dataset and code are kept` +
+    // a checkpoint sent to the stuck worker never opened: the user is told to open it again
+    const lost = this.state.opening ? ` (${this.state.opening.label} was not opened: open it again)` : '';
+    this.recovering = saved && { bytes: saved, run, what: what + lost };
+    this.restartNote = `${what}${lost}; your settings, dataset and code are kept` +
       `${type !== 'reset' && !saved ? ', but the run had no save to go back to' : ''}.`;
     this.restart();
   }
@@ -312,7 +401,7 @@ export class App {
   clearRun() {
     Object.assign(this.state, { run: null, hasWeights: false, requested: null, generating: false });
     this.lastSave = null;
-    this.watch.ms = STUCK_MS;
+    this.longestChunk = 0;
     this.status.dataset.step = '0';
   }
 
@@ -320,12 +409,17 @@ export class App {
 
   startWorker() {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    worker.onmessage = (event) => this.onReply(event.data);
+    this.listen(worker);
+    return worker;
+  }
+
+  /** The page's worker: its replies are the page's; a spare's wait until it takes over. */
+  listen(worker, spare = null) {
+    worker.onmessage = (event) => (spare ? spare.push(event.data) : this.onReply(event.data));
     worker.onerror = (event) => {
       event.preventDefault();
-      this.crash(event.message || 'the worker failed to start');
+      if (!spare) this.crash(event.message || 'the worker failed to start');
     };
-    return worker;
   }
 
   /** @param {Reply} message */
@@ -346,8 +440,7 @@ export class App {
   alive(message) {
     const { run } = this.state;
     if (message.type === 'progress' && message.run === run?.id) {
-      // a large model's step takes seconds: wait for twice the longest chunk of this run
-      this.watch.ms = Math.max(this.watch.ms, 2000 * (message.seconds - run.seconds));
+      this.longestChunk = Math.max(this.longestChunk, 1000 * (message.seconds - run.seconds));
     }
     if (!this.watch.timer) return;
     const answered = ['paused', 'stopped', 'done', 'error'].includes(message.type) && message.run === this.watch.run;
@@ -361,7 +454,7 @@ export class App {
     this.state.opening = null;
     this.clearRun();
     if (dataset) this.state.dataset = { ...dataset, info: message.dataset, vocabSize: message.vocabSize };
-    const run = newRun(message.run, key, message.config, this.state.dataset.info, this.state.code);
+    const run = newRun(message.run, key, message.config, this.state.dataset.info, message.edited);
     Object.assign(run, { restored, vocabSize: message.vocabSize,
       numParams: message.numParams, step: message.step, stepAtStart: message.step, losses: Array.from(message.losses),
       ...(before && { created: before.created, secondsBefore: before.seconds, names: before.names, caption: before.caption }),
@@ -370,14 +463,19 @@ export class App {
     this.state.hasWeights = true;
     this.state.offerRestart = false;
     const atEnd = message.step === run.steps;
+    // it continues with the code it was made with, which may not be the Code panel's
+    const { edited } = message;
+    const sameCode = JSON.stringify(Object.keys(this.state.code).sort()) === JSON.stringify([...edited].sort());
+    const code = sameCode ? '' : ` It runs ${edited.length ? `its edited code (${edited.join(', ')})`
+      : 'the installed code'}, as it was trained; your edits are for the next Train.`;
     if (note) {
-      this.setPhase('paused', `${note}, paused at step ${message.step} of ${run.steps}. Resume continues it.`);
+      this.setPhase('paused', `${note}, paused at step ${message.step} of ${run.steps}. Resume continues it.${code}`);
     } else if (before?.finished && atEnd) {
       run.finished = true;
-      this.setPhase('done', `Reopened ${label}: done, ${run.steps} steps.`);
+      this.setPhase('done', `Reopened ${label}: done, ${run.steps} steps.${code}`);
     } else {
       const next = atEnd ? 'Resume draws its final names' : 'Resume continues it';
-      this.setPhase('paused', `Opened ${label}: paused at step ${message.step} of ${run.steps}. ${next}.`);
+      this.setPhase('paused', `Opened ${label}: paused at step ${message.step} of ${run.steps}. ${next}.${code}`);
     }
   }
 
@@ -391,8 +489,7 @@ export class App {
     if (cause === 'code') {
       // a run's failure: the Code panel shows the traceback and marks the line (a view's failure: the view says it)
       if (['train', 'resume', 'open', 'generate'].includes(context)) state.codeFailure = code;
-      message = `your edited code failed${code.where ? ` (${code.where.file}, line ${code.where.line})` : ''}: ` +
-        `${code.message}. The Code panel shows where`;
+      message = `your edited code failed${place(code.where)}: ${code.message}. The Code panel shows where`;
     }
     if (context === 'dataset') {
       state.refused = state.pending;
@@ -438,7 +535,12 @@ export class App {
   }
 
   trainingStatus() {
-    const { step, steps, seconds, stepAtStart } = this.state.run;
+    const { step, steps, seconds, stepAtStart, script } = this.state.run;
+    if (script) {
+      if (!steps) return `Running ${script.name}…`;
+      return `Running ${script.name}: step ${step} / ${steps} · ${rate(step, seconds)} steps/s · ` +
+        `${formatSeconds((steps - step) * seconds / step)} left`;
+    }
     if (step === stepAtStart) return `Training: ${step ? `from step ${step}` : 'starting'}, ${steps} steps…`;
     const perSecond = (step - stepAtStart) / seconds;
     return `Training: step ${step} / ${steps} · ${rate(step - stepAtStart, seconds)} steps/s · ` +
@@ -449,9 +551,15 @@ export class App {
 /** @returns {Run} */
 function newRun(id, key, config, dataset, code) {
   return {
-    id, key, config, dataset, numParams: 0, steps: config.steps, step: 0, stepAtStart: 0, seconds: 0, secondsBefore: 0,
-    losses: [], names: [], caption: '', created: Date.now(), finished: false, vocabSize: 0, code: Object.keys(code),
+    id, key, config, dataset, numParams: 0, steps: config?.steps ?? 0, step: 0, stepAtStart: 0, seconds: 0,
+    secondsBefore: 0, losses: [], names: [], caption: '', created: Date.now(), finished: false, vocabSize: 0, code,
   };
+}
+
+/** ` (model.py, line 57)`, ` (model.py)` or nothing. @param {{file: string, line: number | null} | null} where */
+export function place(where) {
+  if (!where) return '';
+  return where.line ? ` (${where.file}, line ${where.line})` : ` (${where.file})`;
 }
 
 function mb(bytes) {

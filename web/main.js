@@ -11,6 +11,7 @@ import { mountInspect } from './panels/inspect.js';
 import { mountLoss } from './panels/loss.js';
 import { mountNames } from './panels/names.js';
 import { mountRuns } from './panels/runs.js';
+import { mountScript } from './panels/script.js';
 import { mountSettings } from './panels/settings-form.js';
 
 // main.js runs: the hint for a page opened as a file (where module scripts cannot load) is not needed
@@ -30,6 +31,7 @@ mountLoss(app);
 mountNames(app);
 mountInspect(app);
 mountCode(app);
+mountScript(app);
 mountRuns(app);
 app.render();
 registerOffline(app, byId('offline-status'));

@@ -28,8 +28,9 @@
  * @typedef {{type: 'open', run: number, bytes: ArrayBuffer, dataset: {name: string | null, bytes: ArrayBuffer | null}
  *            | null, code: Edits, askCode: boolean}} OpenRequest  a checkpoint file's bytes: the run it holds becomes
  *          run `run`, paused at its step, on the current dataset or on `dataset` (which then becomes the current
- *          one); either must be the one it was trained on, else nothing changes. It continues with `code`; a
- *          checkpoint that records other edited code is refused with that code (`recorded`) if `askCode`
+ *          one); either must be the one it was trained on, else nothing changes. It continues with the code it
+ *          records (none: the package as installed); one that records edited code other than `code`, the page's, is
+ *          refused with that code (`recorded`) if `askCode`
  * @typedef {{type: 'pause' | 'resume' | 'stop', run: number}} ControlRequest  about the run `run`: ignored once
  *          another run has replaced it
  * @typedef {{type: 'generate', run: number, count: number, temperature: number}} GenerateRequest  names from the
@@ -45,9 +46,15 @@
  *          finite difference, for a few parameters, on `text` as a training document
  * @typedef {{type: 'code'}} CodeRequest  the package's modules as installed
  * @typedef {{type: 'package', code: Edits}} PackageRequest  the package with `code`, as a zip
+ * @typedef {{type: 'script-check', name: string, bytes: ArrayBuffer}} ScriptCheckRequest  what the page can tell of
+ *          a script before it runs: whether it is the published reference, whether it compiles
+ * @typedef {{type: 'script', run: number, name: string, bytes: ArrayBuffer, exact: boolean}} ScriptRequest  run a
+ *          single-file script as `python3 name` would, unchanged, in a folder whose input.txt is the current dataset;
+ *          `exact`: with glibc's exp, log, pow, sin and cos (microgpt.libm) in place of the platform's. It runs to
+ *          its end: the worker reads no message meanwhile, so only ending the worker stops it
  * @typedef {DatasetRequest | DescribeRequest | TrainRequest | OpenRequest | ControlRequest | GenerateRequest
  *           | CheckpointRequest | LossesCsvRequest | InspectRequest | DrawRequest | GradientCheckRequest | CodeRequest
- *           | PackageRequest} Request
+ *           | PackageRequest | ScriptCheckRequest | ScriptRequest} Request
  */
 
 /**
@@ -89,11 +96,13 @@
  * @typedef {{type: 'described', numParams: number}} Described
  * @typedef {{type: 'started', run: number, steps: number, numParams: number}} Started
  * @typedef {{type: 'opened', run: number, config: Config, step: number, losses: Float64Array, numParams: number,
- *            microgpt: string, python: string, dataset: Dataset, vocabSize: number}} Opened  a checkpoint
- *          restored, paused at `step`, on `dataset` (now the current one); `microgpt` and `python`: what made it
- * @typedef {{type: 'progress', run: number, step: number, losses: Float64Array, seconds: number, wasmBytes: number}} Progress
- *          `losses` are the steps since the previous progress, ending at `step`; `seconds` is training time so far;
- *          `wasmBytes` the size of the worker's WebAssembly memory
+ *            microgpt: string, python: string, dataset: Dataset, vocabSize: number, edited: string[]}} Opened  a
+ *          checkpoint restored, paused at `step`, on `dataset` (now the current one); `microgpt` and `python`: what
+ *          made it; `edited`: the modules it runs edited, as it records them
+ * @typedef {{type: 'progress', run: number, step: number, losses: Float64Array, seconds: number, wasmBytes: number,
+ *            steps?: number}} Progress  `losses` are the steps since the previous progress, ending at `step`;
+ *          `seconds` is training time so far; `wasmBytes` the size of the worker's WebAssembly memory; `steps`: for
+ *          a script, the total its output names (its `step N / M | loss X` lines)
  * @typedef {{type: 'preview', run: number, step: number, names: Name[]}} Preview
  * @typedef {{type: 'paused' | 'resumed' | 'stopped', run: number, step: number}} Control
  * @typedef {{type: 'done', run: number, step: number, seconds: number, names: Name[]}} Done  `names`: the reference's
@@ -113,6 +122,15 @@
  * @typedef {{type: 'gradient-checked', run: number, step: number, text: string, loss: number, h: number,
  *            params: CheckedParam[]}} GradientChecked
  * @typedef {{type: 'code', modules: string[], originals: Edits}} Code  the modules in reading order, as installed
+ * @typedef {{type: 'script-checked', name: string, reference: boolean, syntax: {line: number, message: string} | null,
+ *            ported: string[]}} ScriptChecked  `reference`: byte for byte the published microgpt.py; `syntax`: why it
+ *          does not compile; `ported`: the functions of this platform's libm that differ from glibc's, which an exact
+ *          run replaces with microgpt.libm's ports
+ * @typedef {{type: 'script-output', run: number, stream: 'stdout' | 'stderr', text: string}} ScriptOutput  what the
+ *          script wrote, as it wrote it (`\r` included)
+ * @typedef {{type: 'script-done', run: number, status: number, step: number, seconds: number, names: Name[]}}
+ *          ScriptDone  its exit status as python3's; `step`: the last step its output named; `names`: the samples it
+ *          printed (`sample i: name`)
  * @typedef {{type: 'package', name: string, bytes: ArrayBuffer}} Package  the zip's bytes
  * @typedef {{type: 'error', context: string, message: string, cause: 'input' | 'code' | 'internal' | 'fatal',
  *            run?: number, expected?: Dataset, code?: CodeFailure, recorded?: RecordedCode}} WorkerError  context:
@@ -124,7 +142,7 @@
  *          edited code than the page's, that code (the page asks before using it)
  * @typedef {Loading | Ready | DatasetInfo | Described | Started | Opened | Progress | Preview | Control | Done
  *           | Generated | Checkpoint | LossesCsv | Inspected | Drawn | GradientChecked | Code | Package
- *           | WorkerError} Reply
+ *           | ScriptChecked | ScriptOutput | ScriptDone | WorkerError} Reply
  */
 
 /**

@@ -12,9 +12,10 @@ imports the package afresh (microgpt.sources), so the modules below are looked u
 import difflib
 import time
 import traceback
+import warnings
 
 import microgpt
-from microgpt import checkpoint, inspect, sources
+from microgpt import checkpoint, inspect, libm, script, sources
 from microgpt.model import num_params
 
 # Exceptions that mean bad input (the message says what to change), even when the code is edited
@@ -28,6 +29,7 @@ class Session:
         self.run_edits = {}  # those the current run's trainer was built with: its checkpoints record them
         self.failed = None  # the last exception a call raised, for failure()
         self.docs, self.known, self.vocab_size, self.dataset = None, set(), 0, None
+        self.data = None  # the current dataset's bytes: a script reads them as its input.txt
         self.trainer, self.losses = None, []
         self.run_dataset = None  # the dataset the trainer trains on: the current one may have changed since
         self.final = None  # a finished run's checkpoint, taken before its final samples drew from its generator
@@ -38,10 +40,13 @@ class Session:
     def call(self, method, *args):
         """Every call from the worker comes through here, so that the exception of a failed one can be described."""
         try:
-            return getattr(self, method)(*args)
+            result = getattr(self, method)(*args)
         except BaseException as e:
             self.failed = e
             raise
+        if method != 'failure':
+            self.failed = None  # an error the worker itself raises after this call is not this one's
+        return result
 
     # ---- the code: the package's modules, as installed or as the page edited them ----
 
@@ -70,17 +75,24 @@ class Session:
         e = self.failed
         if isinstance(e, sources.CodeError):
             where = {'file': e.file, 'line': e.line} if e.file else None
-            return {'message': str(e), 'where': where, 'call': None, 'traceback': e.traceback}
+            return {'message': e.message, 'where': where, 'call': None, 'traceback': e.traceback}
         if not self.edits or e is None:
             return None
         where = sources.locate(e)  # following the chain: a trainer re-raises a step's error as FloatingPointError
-        if isinstance(e, INPUT_ERRORS) and not (where and where['file'] in self.edits):
-            return None  # bad input, or a run that diverged, as it would with the installed code
+        root = e
+        while root.__cause__ is not None:
+            root = root.__cause__
+        # bad input (a dataset refused by an edited data.py included), or a run that diverged in the package's maths
+        # as it could with the installed code; but a ZeroDivisionError in an edited sampling.py, which the trainer
+        # reports as a too low temperature, is the edit's
+        in_edit = where is not None and where['file'] in self.edits
+        if isinstance(e, INPUT_ERRORS) and (isinstance(root, INPUT_ERRORS) or not in_edit):
+            return None
         frames = traceback.extract_tb(e.__traceback__)
         call = None
         if frames and frames[-1].filename == __file__:  # raised by this file's call into the package
             call = frames[-1].line
-        message = ''.join(traceback.format_exception_only(e)).strip().splitlines()[-1]
+        message = ''.join(traceback.format_exception_only(root)).strip().splitlines()[-1]
         return {'message': message, 'where': where, 'call': call, 'traceback': sources.format_traceback(e)}
 
     def code_diff(self, edits):
@@ -90,15 +102,51 @@ class Session:
                                                    f'microgpt/{name} (edited)'))
                 for name, text in dict(edits).items()}
 
-    def package(self):
-        """The package with the edits in use, as a zip that runs with `python -m microgpt`."""
-        return {'name': 'microgpt-modified.zip', 'bytes': sources.package_zip(self.edits, self.originals)}
+    def package(self, edits):
+        """The package with these edits, as a zip that runs with `python -m microgpt`; the code in use stays."""
+        return {'name': 'microgpt-modified.zip', 'bytes': sources.package_zip(dict(edits), self.originals)}
+
+    # ---- a script of the user's, run as it is (microgpt.script) ----
+
+    def check_script(self, data, name):
+        """What can be told of a script before it runs: the published reference or not, and a syntax error."""
+        source, syntax = bytes(data), None
+        try:
+            with warnings.catch_warnings():  # its warnings are printed when it runs, where they belong
+                warnings.simplefilter('ignore')
+                script.compile_exact(source, name)
+        except SyntaxError as e:
+            syntax = {'line': e.lineno, 'message': f'{type(e).__name__}: {e.msg}'}
+        return {'name': name, 'reference': script.is_reference(source), 'syntax': syntax,
+                'ported': [function for function, native in libm.NATIVE.items() if not native]}
+
+    def run_script(self, data, name, exact, emit):
+        """Run a script with the current dataset as its input.txt; `emit(kind, ...)` gets what it writes as it writes
+        it ('stdout' or 'stderr', text) and what its output says ('loss', step, steps, loss; 'sample', name, known)."""
+        parser = script.OutputParser()
+
+        def said(events):
+            for event in events:
+                if event['kind'] == 'loss':
+                    emit('loss', event['step'], event['steps'], event['loss'])
+                else:
+                    emit('sample', event['text'], event['text'] in self.known)
+
+        def write(stream, text):
+            emit(stream, text)
+            if stream == 'stdout':
+                said(parser.feed(text))
+
+        status = script.run(bytes(data), name, write, dataset=self.data, exact=exact)
+        said(parser.finish())  # a last line the script did not end
+        return {'status': status}
 
     # ---- the dataset and the run ----
 
     def load_dataset(self, name, data):
         """Parse a dataset (UTF-8 bytes, or None for the built-in names); a bad one raises and the current one stays."""
         self.use(*self.parse(name, data))
+        self.data = microgpt.builtin_names() if data is None else bytes(data)
         return {'dataset': self.dataset, 'vocabSize': self.vocab_size}
 
     def parse(self, name, data):
@@ -119,19 +167,31 @@ class Session:
         self.run_edits = self.edits
         return {'steps': self.trainer.config.steps, 'numParams': len(self.trainer.model.params)}
 
-    def open(self, data, switch=False, name=None, dataset=None, ask_code=True):
+    def open(self, data, switch=False, name=None, dataset=None, code=None, ask_code=True):
         """Restore a checkpoint file's run; a bad file raises and the run that was here stays.
 
         It trains on the current dataset, or if `switch`, on the dataset `name` (`dataset` its bytes, None for the
         built-in names), which then becomes the current one, but only once the checkpoint is known to have been
         trained on it. A checkpoint of another dataset is no error but a question for the page: which file it was
-        trained on.
+        trained on. It continues with the code it records (none: the package as installed), whatever the page's
+        edits; one recording edited code other than the page's (`code`) is a question too, if `ask_code`.
         """
         saved = checkpoint.loads(bytes(data))  # a memoryview of the file the page read
         recorded = saved.get('sources') or {}
-        if ask_code and recorded and recorded != self.edits:
+        edits = {name: text for name, text in dict(code or {}).items() if text != self.originals.get(name)}
+        if ask_code and recorded and recorded != edits:
             # made with edited code other than the page's: the page shows it and asks before using it
             return {'code': {'files': recorded, 'diff': self.code_diff(recorded)}}
+        previous, opened = self.edits, None
+        self.use_code(recorded)
+        try:
+            opened = self.restore(saved, switch, name, dataset)
+        finally:
+            if opened is None or 'mismatch' in opened:  # not opened: the run here goes on with its code
+                self.use_code(previous)
+        return opened
+
+    def restore(self, saved, switch, name, dataset):
         docs, info = self.parse(name, dataset) if switch else (self.docs, self.dataset)
         try:
             trainer, losses = checkpoint.restore(saved, docs)
@@ -144,7 +204,7 @@ class Session:
         self.run_edits = self.edits
         return {'config': trainer.config.to_dict(), 'step': trainer.steps_done, 'losses': losses,
                 'numParams': len(trainer.model.params), 'microgpt': saved['microgpt'], 'python': saved['python'],
-                'dataset': info, 'vocabSize': self.vocab_size}
+                'dataset': info, 'vocabSize': self.vocab_size, 'edited': list(self.edits)}
 
     def run(self, seconds, preview_every, preview_count):
         """Train for about `seconds`, stopping early at a preview step or at the end; return the new losses."""

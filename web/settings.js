@@ -145,6 +145,17 @@ export function cliCommand(config, datasetName) {
   return args.join(' ');
 }
 
+/**
+ * The terminal command that runs a script as the page ran it: in a folder whose input.txt is the dataset (a file of
+ * the user's is copied there under that name; the built-in names are makemore's names.txt, which the reference
+ * downloads itself when input.txt is missing).
+ */
+export function scriptCommand(scriptName, datasetName) {
+  const run = `python3 ${shellQuote(scriptName.startsWith('-') ? `./${scriptName}` : scriptName)}`;
+  return datasetName === null ? run : `cp ${shellQuote(datasetName.startsWith('-') ? `./${datasetName}` : datasetName)} ` +
+    `input.txt && ${run}`;
+}
+
 function shellQuote(text) {
   return /^[\w./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -151,9 +151,8 @@ async function handle(message) {
       // a bad file, or one of another dataset or other edited code, raises or asks before anything changes: the run
       // here goes on (with the code it was built with: its trainer holds the modules it was made of)
       const { dataset } = message;
-      await call('use_code', message.code);
       const opened = await call('open', new Uint8Array(message.bytes), Boolean(dataset), dataset?.name,
-        dataset?.bytes ? new Uint8Array(dataset.bytes) : null, message.askCode);
+        dataset?.bytes ? new Uint8Array(dataset.bytes) : null, message.code, message.askCode);
       if (opened.mismatch) { // trained on another dataset: the page asks for that one
         const { message: text, expected } = opened.mismatch;
         post({ type: 'error', context: 'open', message: text, cause: 'input', run: message.run, expected });
@@ -236,9 +235,16 @@ async function handle(message) {
     case 'code':
       post({ type: 'code', ...(await call('code')) });
       break;
+    case 'script-check':
+      post({ type: 'script-checked', ...(await call('check_script', new Uint8Array(message.bytes), message.name)) });
+      break;
+    case 'script':
+      running = false; // the package's run here ends: the script is the run now
+      run = finished = null;
+      await runScript(message);
+      break;
     case 'package': {
-      await call('use_code', message.code);
-      const { name, bytes } = await call('package');
+      const { name, bytes } = await call('package', message.code);
       const { buffer } = bytes; // a copy out of Python's memory, handed over
       post({ type: 'package', name, bytes: buffer }, [buffer]);
       break;
@@ -256,6 +262,36 @@ async function handle(message) {
     default:
       throw new Error(`unknown message type ${JSON.stringify(message.type)}`);
   }
+}
+
+/**
+ * Run a script to its end, posting what it writes as it writes it: the worker's thread is Python's until the script
+ * returns (only the page ending the worker stops it), but a message posted from inside a call still goes at once.
+ * The losses and names its output prints, which session.py parses, become the run's progress and final names.
+ * @param {import('./protocol.js').ScriptRequest} message
+ */
+async function runScript({ run: id, name, bytes, exact }) {
+  const { pyodide } = await runtime;
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  let step = 0;
+  const names = [];
+  const emit = (kind, ...args) => {
+    if (kind === 'loss') {
+      const [at, steps, loss] = args;
+      step = at;
+      const losses = Float64Array.of(loss);
+      post({ type: 'progress', run: id, step, steps, losses, seconds: seconds(),
+        wasmBytes: pyodide._module.HEAPU8.byteLength }, [losses.buffer]);
+    } else if (kind === 'sample') {
+      const [text, known] = args;
+      names.push({ text, known });
+    } else {
+      post({ type: 'script-output', run: id, stream: kind, text: args[0] });
+    }
+  };
+  const { status } = await call('run_script', new Uint8Array(bytes), name, exact, emit);
+  post({ type: 'script-done', run: id, status, step, seconds: seconds(), names });
 }
 
 /** @param {import('./protocol.js').InspectRequest | import('./protocol.js').DrawRequest
@@ -278,7 +314,7 @@ self.onmessage = async (event) => {
     await handle(message);
   } catch (error) {
     // the run the failure is about: the page drops replies about a run it has replaced
-    const about = { train: message.run, resume: run, generate: message.run, open: message.run,
+    const about = { train: message.run, resume: run, generate: message.run, open: message.run, script: message.run,
       checkpoint: message.run, inspect: message.run, draw: message.run, 'gradient-check': message.run }[message.type];
     if ((message.type === 'train' || message.type === 'resume') && about === run) { // that run can train no more
       running = false;

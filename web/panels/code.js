@@ -3,6 +3,7 @@
 // with the next Train or Open: the worker writes them over the installed modules and imports the package afresh. An
 // error of the edited code (the worker's `cause: 'code'`) is shown here with Python's traceback and its line marked.
 
+import { place } from '../app.js';
 import { byId, quote, saveFile } from '../dom.js';
 
 const STORAGE_KEY = 'microgpt-code'; // the edited modules, {name: text}, in localStorage
@@ -29,7 +30,7 @@ export function mountCode(app) {
   let loading = null;
   let failure = null; // the code failure shown
   let saveTimer = 0;
-  let storageError = '';
+  let problem = ''; // said in the status instead: edits the browser would not keep, a package that could not be made
   app.setCode(edits);
 
   // ---- opening: the modules from the worker, the editor from the site ----
@@ -110,8 +111,15 @@ export function mountCode(app) {
     ui.diff.setAttribute('aria-pressed', String(on));
     editor.showDiff(on);
   });
-  ui.restoreFile.addEventListener('click', () => restore([ui.file.value]));
-  ui.restore.addEventListener('click', () => restore(Object.keys(edits)));
+  // the button pressed disables itself: keyboard focus goes on to the module list
+  ui.restoreFile.addEventListener('click', () => {
+    restore([ui.file.value]);
+    ui.file.focus();
+  });
+  ui.restore.addEventListener('click', () => {
+    restore(Object.keys(edits));
+    ui.file.focus();
+  });
 
   function restore(names) {
     edits = Object.fromEntries(Object.entries(edits).filter(([name]) => !names.includes(name)));
@@ -124,19 +132,25 @@ export function mountCode(app) {
     ui.status.textContent = `Restored ${names.join(', ')} as installed.`;
   }
 
+  let packing = false; // one zip at a time; the button stays focusable meanwhile
   ui.download.addEventListener('click', () => {
-    ui.download.disabled = true;
+    if (packing) return;
+    packing = true;
     app.send({ type: 'package', code: edits });
+    app.render();
   });
   app.on('package', (message) => {
+    packing = false;
     saveFile(message.name, message.bytes, 'application/zip');
     app.render();
   });
   app.on('error', ({ context, message }) => {
     if (context !== 'package') return;
-    ui.status.textContent = `Could not make the package: ${message}`;
+    packing = false;
+    problem = `Could not make the package: ${message}.`;
     app.render();
   });
+  app.on('ready', () => { packing = false; }); // a restarted worker forgot the request
 
   // ---- keeping the edits in this browser ----
 
@@ -157,9 +171,9 @@ export function mountCode(app) {
     try {
       if (Object.keys(edits).length) localStorage.setItem(STORAGE_KEY, JSON.stringify(edits));
       else localStorage.removeItem(STORAGE_KEY);
-      storageError = '';
+      problem = '';
     } catch (error) {
-      storageError = `Your edits could not be kept in this browser (${error?.message ?? error}): download the ` +
+      problem = `Your edits could not be kept in this browser (${error?.message ?? error}): download the ` +
         'modified package to keep them.';
     }
     app.render();
@@ -174,7 +188,7 @@ export function mountCode(app) {
     failure = found;
     ui.error.hidden = !found;
     if (!found) return editor?.clearError();
-    const where = found.where ? ` (${found.where.file}, line ${found.where.line})` : '';
+    const where = place(found.where);
     ui.errorText.textContent = found.call
       ? `The page calls \`${quote(found.call, 120)}\` (in its session.py), which your edited code no longer ` +
         `answers: ${found.message}. Restore the file, or fix the edit, and train again.`
@@ -211,19 +225,25 @@ export function mountCode(app) {
     if (ui.panel.open && !code) ask();
     const names = Object.keys(edits);
     const live = state.phase !== 'loading' && state.phase !== 'crashed';
-    ui.summary.textContent = names.length ? `edited: ${names.join(', ')}` : 'the package as installed';
+    setText(ui.summary, names.length ? `edited: ${names.join(', ')}` : 'the package as installed');
     ui.file.disabled = !code || !editor;
     ui.diff.disabled = !editor;
     ui.restoreFile.disabled = !(ui.file.value in edits);
     ui.restore.disabled = names.length === 0;
     ui.download.disabled = !(live && names.length);
+    ui.download.setAttribute('aria-busy', String(packing));
     ui.terminal.hidden = names.length === 0;
     if (!code || !editor) return;
     const used = state.run ? (state.run.code.length ? `edited code (${state.run.code.join(', ')})` : 'the installed code')
       : null;
-    ui.status.textContent = storageError || [
+    setText(ui.status, problem || [
       names.length ? `Edited: ${names.join(', ')}. The next Train runs your code.` : 'No edits: the package as installed.',
       used && `The run on screen uses ${used}.`,
-    ].filter(Boolean).join(' ');
+    ].filter(Boolean).join(' '));
   });
+}
+
+/** Change a text only when it changes: a live region reads every change out. */
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
 }

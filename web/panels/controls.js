@@ -29,14 +29,16 @@ export function mountControls(app) {
     ui.train.disabled = !(live && !active && state.form.config && state.dataset.info && !state.pending && !state.opening);
     // while a checkpoint opens, the run on screen may be about to go: only Reset (which cancels the opening) acts
     ui.pause.disabled = !active || Boolean(state.opening);
-    ui.pause.textContent = phase === 'paused' ? 'Resume' : 'Pause';
     ui.stop.disabled = ui.pause.disabled;
+    if (run?.script) ui.pause.disabled = true; // a script runs to its end: it can only be stopped
+    ui.pause.textContent = phase === 'paused' ? 'Resume' : 'Pause';
     ui.reset.disabled = !(live && (run || state.opening));
     ui.generate.disabled = !(live && state.hasWeights && state.form.config);
     // one at a time: while names are drawn the button says so (and stays focusable; a press then does nothing)
     ui.generate.textContent = state.generating ? 'Generating…' : 'Generate now';
     ui.generate.setAttribute('aria-busy', String(state.generating));
-    ui.download.disabled = !(live && run && run.losses.length > 0);
+    // a script's losses are what it printed (four decimals): its output is the download (#download-output)
+    ui.download.disabled = !(live && run && !run.script && run.losses.length > 0);
     ui.restart.hidden = !(phase === 'crashed' || state.offerRestart);
     // a button that has just disabled itself (Train, Stop) would drop keyboard focus to the page: pass it on
     if (focused instanceof HTMLButtonElement && focused.disabled) {

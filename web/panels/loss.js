@@ -19,6 +19,7 @@ export function mountLoss(app) {
   app.on('paused', () => figures());
   app.on('done', () => figures());
   app.on('stopped', () => figures());
+  app.on('script-done', () => figures());
 
   /** ln(vocabulary): the loss of a model that gives every token the same probability, before it has learned. */
   function figures() {

@@ -29,6 +29,11 @@ export function mountNames(app) {
     const { steps, config } = app.state.run;
     show(message.names, `Final samples after ${steps} steps (temperature ${config.temperature})`);
   });
+  app.on('script-done', (message) => {
+    const { name } = app.state.run.script;
+    show(message.names, message.names.length ? `The samples ${name} printed`
+      : `${name} printed no samples (lines such as “sample 1: kamon”).`);
+  });
   app.on('error', ({ context, message }) => {
     if (context !== 'generate') return;
     error.textContent = `Could not generate names: ${message}`;
@@ -60,6 +65,7 @@ export function mountNames(app) {
     shown = run; // another run on screen: its own names, or none yet
     keepUntil = 0;
     if (run?.names.length) draw(run.names, run.caption);
+    else if (run?.script) draw([], 'The names the script prints appear here when it ends.');
     else draw([], run?.step ? 'Press “Generate now” for names from these weights.' : EMPTY);
   });
 }

@@ -121,6 +121,7 @@ export function mountRuns(app) {
     if (reason !== 'open') {
       waiting = null;
       ui.ask.hidden = true;
+      ui.codeAsk.hidden = true;
     }
   });
   document.addEventListener('visibilitychange', () => {
@@ -268,6 +269,8 @@ export function mountRuns(app) {
     ui.codeAsk.hidden = false;
     ui.codeUse.onclick = () => {
       ui.codeAsk.hidden = true;
+      ui.open.focus(); // the buttons are gone: keyboard focus goes back to where the file was opened
+      if (!waiting) return;
       app.setCode(recorded.files);
       app.open(waiting.bytes, waiting.options);
     };
@@ -277,8 +280,11 @@ export function mountRuns(app) {
   ui.codeCancel.addEventListener('click', () => {
     waiting = null;
     hideMessages();
+    ui.open.focus();
     app.render();
   });
+  // a fresh worker (a restart) answers nothing the one before was asked
+  app.on('ready', () => saving.clear());
 
   ui.askCancel.addEventListener('click', () => {
     waiting = null;
@@ -335,7 +341,8 @@ export function mountRuns(app) {
   app.onRender((state) => {
     const live = state.phase !== 'loading' && state.phase !== 'crashed';
     ui.save.disabled = !(live && state.run && state.hasWeights);
-    ui.open.disabled = !live; // not while a file opens: focus would fall to the page (a later file replaces it)
+    ui.open.disabled = !live || // not while a file opens: focus would fall to the page (a later file replaces it)
+      Boolean(state.run?.script && state.phase === 'training'); // nor while a script holds Python to its end
     const key = state.run?.key;
     const signature = `${kept.map((r) => `${r.key}:${r.updated}`).join()}|${key}|${state.compared.length}|${live}`;
     if (signature === drawn) return;
@@ -363,8 +370,8 @@ export function mountRuns(app) {
     const same = JSON.stringify([run.config, run.dataset.sha256]);
     const original = kept.find((other) => !other.code?.length && JSON.stringify([other.config, other.dataset.sha256]) === same);
     let note = `Edited code: ${run.code.join(', ')}.`;
-    if (original) {
-      const steps = Math.min(run.losses.length, original.losses.length);
+    const steps = Math.min(run.losses.length, original?.losses.length ?? 0);
+    if (steps) {
       let step = 0;
       while (step < steps && run.losses[step] === original.losses[step]) step++;
       note += step < steps ? ` Its loss first differs from the installed code's run at step ${step + 1}.`

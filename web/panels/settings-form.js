@@ -3,7 +3,7 @@
 // to the next run: they are marked as such, and the command and the link keep describing the run shown.
 
 import { byId } from '../dom.js';
-import { FIELDS, cliCommand, fieldId, fromHash, parse, summary, textsOf, toHash } from '../settings.js';
+import { FIELDS, cliCommand, fieldId, fromHash, parse, scriptCommand, summary, textsOf, toHash } from '../settings.js';
 
 /** @param {import('../app.js').App} app */
 export function mountSettings(app) {
@@ -55,7 +55,7 @@ export function mountSettings(app) {
   /** The hash of the run on screen, else of the form. */
   function currentHash() {
     const run = app.state.run;
-    return toHash(run ? textsOf(run.config) : formTexts());
+    return toHash(run && !run.script ? textsOf(run.config) : formTexts());
   }
 
   app.onRender((state) => {
@@ -65,7 +65,8 @@ export function mountSettings(app) {
     const dataset = run ? run.dataset : state.dataset.info;
     const name = dataset && !dataset.builtin ? dataset.name : null;
     folded.textContent = form.config ? summary(form.config) : '';
-    if (run) cli.textContent = cliCommand(run.config, name);
+    if (run?.script) cli.textContent = scriptCommand(run.script.name, name);
+    else if (run) cli.textContent = cliCommand(run.config, name);
     else cli.textContent = form.config ? cliCommand(form.config, name) : 'Fix the settings marked above.';
     // the installed package gives other numbers than edited code: the command then runs in the modified package
     const code = run ? run.code : Object.keys(state.code);
@@ -74,7 +75,7 @@ export function mountSettings(app) {
       'modified package (Code panel, “Download the modified package”).' : '';
     // settings that differ from the run on screen are for the next run
     let changed = [];
-    if (run) changed = FIELDS.filter((f) => Number(inputs[f.key].input.value.trim() || NaN) !== run.config[f.key]);
+    if (run && !run.script) changed = FIELDS.filter((f) => Number(inputs[f.key].input.value.trim() || NaN) !== run.config[f.key]);
     for (const f of FIELDS) inputs[f.key].input.classList.toggle('edited', changed.includes(f));
     edited.hidden = changed.length === 0;
     edited.textContent = changed.length ? `Edited (${changed.map((f) => f.label.toLowerCase()).join(', ')}): ` +
