@@ -1,7 +1,8 @@
 """Screenshots of the page for the README: after the default 1000-step run, the top of the page on a desktop (1280 px)
 and on a phone (375 px, two screens), and the inside-the-model panel at both widths with its graph and gradient check
-open; then, after a second run, the loss chart comparing the two and the list of kept runs (1280 px); and the Code
-panel with model.py edited and its diff shown (1280 px).
+open; then, after a second run, the loss chart comparing the two and the list of kept runs (1280 px); the Code
+panel with model.py edited and its diff shown (1280 px); and Run a script after Karpathy's microgpt.py, with 50
+steps, has run (1280 px; when the reference is at ../shared/reference/microgpt.py).
 
     python build.py && .venv/bin/python tests/bench/screenshot.py [OUT_DIR]   # default OUT_DIR: .github/
 
@@ -10,6 +11,7 @@ Also prints the page's load time and training speed, as shown in its status line
 
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
@@ -81,9 +83,24 @@ def main():
         page.wait_for_timeout(500)
         page.evaluate("document.querySelector('#controls').style.position = 'static'")
         page.locator('#code').screenshot(path=out / 'screenshot-code.png')
+        # Run a script: Karpathy's file with 50 steps, when the reference is at hand
+        reference = ROOT.parent / 'shared' / 'reference' / 'microgpt.py'
+        if reference.exists():
+            page.click('#code-panel > summary')  # folded again
+            page.click('#stop')  # the second run, paused: a script replaces it once it has stopped
+            expect(page.locator('#status')).to_have_attribute('data-phase', 'stopped', timeout=30_000)
+            page.click('#script-panel > summary')
+            shortened = Path(tempfile.mkdtemp()) / 'microgpt.py'
+            shortened.write_text(reference.read_text().replace('num_steps = 1000 #', 'num_steps = 50 #'))
+            page.set_input_files('#script-file', str(shortened))
+            expect(page.locator('#script-info')).to_contain_text('not the published reference', timeout=30_000)
+            page.click('#script-run')
+            expect(page.locator('#status')).to_have_text(re.compile(' finished: 50 steps'), timeout=300_000)
+            page.wait_for_timeout(500)
+            page.locator('#script').screenshot(path=out / 'screenshot-script.png')
         browser.close()
     print(f"wrote screenshot.png, screenshot-phone.png, screenshot-inside.png, screenshot-inside-phone.png, "
-          f"screenshot-runs.png and screenshot-code.png in {out}")
+          f"screenshot-runs.png, screenshot-code.png and screenshot-script.png in {out}")
 
 
 if __name__ == '__main__':
