@@ -7,8 +7,11 @@
                                          # build, then measure speed, load, responsiveness, memory
 
 On a fresh machine each command first sets up what it needs: a virtual environment in .venv with the pinned
-Python tools (pyodide-build needs Python >= 3.12, so one is looked for), and `npm ci` in web/. The browser tests
-need a Chromium: Debian's (.ci/run installs it) or Playwright's own.
+Python tools (pyodide-build needs Python >= 3.12, so one is looked for), and `npm ci` in web/. test and bench also
+need a Chromium that starts: Playwright's own where installed, else the system's (Debian's, which .ci/run installs);
+with neither, Playwright's is downloaded into .venv/ms-playwright. What cannot be set up (no Python >= 3.12, no
+venv module, no Node.js 18+ or npm, no Chromium and no way to download one) stops the command first, in one line
+saying what to install.
 """
 
 import argparse
@@ -19,9 +22,11 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -30,6 +35,10 @@ WEB = ROOT / 'web'
 DIST = ROOT / 'dist'
 SITE = ROOT / 'site'
 NODE_MODULES = WEB / 'node_modules'
+PLAYWRIGHT_BROWSERS = VENV / 'ms-playwright'  # the project's own cache of Playwright's browsers (tests/browser.py)
+NODE_MIN = 18  # Pyodide's and esbuild's oldest Node.js
+WHEEL_SOURCES = ['pyproject.toml', 'README.md', 'microgpt']  # what setuptools reads to build the wheel
+SOURCE_DATE_EPOCH = '315532800'  # 1980-01-01, zip's first date: the wheel's files carry it, not the build's time
 PAGE_FILES = ['index.html', 'style.css', 'manifest.webmanifest', 'boot.js', 'nomodule.js', 'main.js', 'app.js',
               'dom.js', 'offline.js', 'store.js', 'settings.js', 'chart.js', 'protocol.js', 'worker.js', 'session.py',
               'panels/controls.js', 'panels/dataset.js', 'panels/loss.js', 'panels/names.js', 'panels/runs.js',
@@ -82,6 +91,12 @@ def log(message):
     print(f"build.py: {message}", flush=True)
 
 
+def fail(message):
+    """Stop before anything is set up or run: one line saying what is missing and how to get it."""
+    print(f"build.py: {message}", file=sys.stderr, flush=True)
+    sys.exit(2)
+
+
 def run(*args, capture_output=False, **kwargs):
     """Run a command; a failure stops the build, with the command's output if it was captured."""
     try:
@@ -93,12 +108,18 @@ def run(*args, capture_output=False, **kwargs):
                  f"{out.stdout or ''}{out.stderr or ''}")
 
 
-def find_python():
-    """A Python >= 3.12: this one, or one on PATH, or one installed with pyenv."""
-    candidates = [sys.executable, 'python3.14', 'python3.13', 'python3.12']
+# ---- what each command needs: each check stops the command in one line when it cannot be set up ----
+
+def python_candidates():
+    """This Python, those on PATH, those installed with pyenv."""
     pyenv_root = Path(os.environ.get('PYENV_ROOT', Path.home() / '.pyenv'))
-    candidates += sorted(map(str, pyenv_root.glob('versions/3.1[2-9]*/bin/python3')), reverse=True)
-    for python in candidates:
+    return [sys.executable, 'python3.14', 'python3.13', 'python3.12',
+            *sorted(map(str, pyenv_root.glob('versions/3.1[2-9]*/bin/python3')), reverse=True)]
+
+
+def find_python():
+    """A Python >= 3.12, or None."""
+    for python in python_candidates():
         try:
             out = subprocess.run([python, '-c', 'import sys; print(sys.version_info >= (3, 12))'],
                                  capture_output=True, text=True, timeout=30)
@@ -106,7 +127,105 @@ def find_python():
             continue
         if out.returncode == 0 and out.stdout.strip() == 'True':
             return python
-    sys.exit("build.py: no Python >= 3.12 found (pyodide-build needs one); install one, e.g. with pyenv")
+    return None
+
+
+def check_python():
+    """The Python that creates .venv, when there is none yet: >= 3.12 (pyodide-build), with venv and ensurepip."""
+    if (VENV / 'bin' / 'python').exists():
+        return None
+    python = find_python()
+    if python is None:
+        fail("no Python >= 3.12 found on PATH or in pyenv (pyodide-build needs one): install one (Debian 13/Ubuntu "
+             "24.04+: `sudo apt-get install python3 python3-venv`; older Debian/Ubuntu: `pyenv install 3.13`; "
+             "Fedora: `sudo dnf install python3`; macOS: `brew install python@3.13`)")
+    out = subprocess.run([python, '-c', 'import sys; print("%d.%d" % sys.version_info[:2]); import venv, ensurepip'],
+                         capture_output=True, text=True)
+    if out.returncode:
+        version = out.stdout.strip()
+        fail(f"{python} (Python {version}) has no venv module with ensurepip, which .venv needs: install it "
+             f"(Debian/Ubuntu: `sudo apt-get install python{version}-venv`; Fedora's and Homebrew's Pythons have it)")
+    return python
+
+
+def check_node():
+    """Node.js 18+ (Pyodide under Node, esbuild) with npm (`npm ci` in web/)."""
+    get = "(Debian/Ubuntu: `sudo apt-get install nodejs npm`; Fedora: `sudo dnf install nodejs npm`; " \
+          "macOS: `brew install node`; or https://nodejs.org)"
+    if not shutil.which('node'):
+        fail(f"no Node.js on PATH (`node`): the build needs Node.js {NODE_MIN}+ with npm: install it {get}")
+    out = subprocess.run(['node', '--version'], capture_output=True, text=True)
+    version = out.stdout.strip()
+    major = version[1:].split('.')[0] if version.startswith('v') else ''
+    if not (major.isdigit() and int(major) >= NODE_MIN):
+        fail(f"Node.js {version or '?'} is too old: the build needs Node.js {NODE_MIN}+: "
+             f"install a newer one {get}")
+    if not shutil.which('npm'):
+        fail(f"no npm on PATH beside Node.js {version} (it installs web/'s packages): install it {get}")
+
+
+PROBE_BROWSER = """
+import browser
+from playwright.sync_api import sync_playwright
+with sync_playwright() as p:
+    p.chromium.launch(**browser.launch_args()).close()
+"""
+
+
+def browser_error(python):
+    """Why the Chromium the browser tests launch (tests/browser.py's choice) does not start; None when it does."""
+    try:
+        out = subprocess.run([python, '-c', PROBE_BROWSER], cwd=ROOT / 'tests', capture_output=True, text=True,
+                             timeout=180)
+    except subprocess.TimeoutExpired:
+        return "it did not start within 180 s"
+    return (out.stderr.strip() or f"exit status {out.returncode}") if out.returncode else None
+
+
+def install_playwright_chromium():
+    """`playwright install chromium`, into the project's own cache (or PLAYWRIGHT_BROWSERS_PATH); whether it did."""
+    env = {'PLAYWRIGHT_BROWSERS_PATH': str(PLAYWRIGHT_BROWSERS), **os.environ}
+    log(f"no Chromium: downloading Playwright's into {env['PLAYWRIGHT_BROWSERS_PATH']} (playwright install chromium)")
+    try:
+        out = subprocess.run([VENV / 'bin' / 'playwright', 'install', 'chromium'], env=env, capture_output=True,
+                             text=True, timeout=1800)
+    except subprocess.TimeoutExpired:
+        return False
+    return out.returncode == 0
+
+
+def first_line(error):
+    """A Python traceback's exception, its first line of text: without its type, Playwright's frame or box."""
+    lines = error.splitlines()
+    frames = [i for i, line in enumerate(lines) if line.startswith('  File ')]
+    lines = lines[frames[-1] + 1:] if frames else lines
+    while lines and lines[0].startswith(' '):  # the frame's code
+        lines.pop(0)
+    for line in lines:
+        text = re.sub(r'^([\w.]*(Error|Exception): )?(BrowserType\.launch: ?)?', '', line.strip(' ║╔╗╚╝═'))
+        if text:
+            return text
+    return error.strip()
+
+
+def check_browser(python):
+    """test and bench: a Chromium that starts, before any test runs. With none (no system Chromium, no Playwright's),
+    Playwright's own is downloaded when the machine reaches it; else one line says what to install."""
+    error = browser_error(python)
+    if error and "Executable doesn't exist" in error:
+        if not install_playwright_chromium():
+            fail("no Chromium for the browser tests, and Playwright's could not be downloaded: install one (Debian: "
+                 "`sudo apt-get install chromium`; Ubuntu: `sudo snap install chromium`; Fedora: `sudo dnf install "
+                 "chromium`; macOS: `brew install --cask chromium`), or run `.venv/bin/playwright install chromium` "
+                 "where cdn.playwright.dev is reachable")
+        error = browser_error(python)
+    if error:
+        hint = (" (Playwright's Chromium needs its system libraries: "
+                "`sudo .venv/bin/playwright install-deps chromium`)") if 'missing dependencies' in error else ''
+        fail(f"the browser tests' Chromium does not start: {first_line(error)}{hint}")
+
+
+# ---- the build ----
 
 
 def venv_python():
@@ -118,7 +237,7 @@ def venv_python():
         return python
     if not python.exists():
         log(f"creating {VENV.name}")
-        run(find_python(), '-m', 'venv', VENV)
+        run(check_python(), '-m', 'venv', VENV)
     log("installing the Python tools (pyproject.toml's dev extra)")
     run(python, '-m', 'pip', 'install', '--quiet', '--upgrade', 'pip', capture_output=True)
     run(python, '-m', 'pip', 'install', '--quiet', '-e', f'{ROOT}[dev]', capture_output=True)
@@ -137,41 +256,58 @@ def npm_packages():
         stamp.write_text(wanted)
 
 
-def build_wheel(python):
-    """The py3-none-any wheel Pyodide installs; returns its path."""
-    if DIST.exists():
-        shutil.rmtree(DIST)
-    # -P: the current directory holds this build.py, which must not shadow pypa's `build` package
-    run(python, '-P', '-m', 'build', '--wheel', '--outdir', DIST, ROOT, capture_output=True)
-    (wheel,) = DIST.glob('microgpt-*-py3-none-any.whl')
+def build_wheel(python, dist):
+    """The py3-none-any wheel Pyodide installs; returns its path. Built from a fresh copy of its sources (no leftover
+    of an earlier build/ can enter it), their modes fixed and their dates SOURCE_DATE_EPOCH's: the same sources give
+    the same bytes, on any machine and at any time, and with them the same site."""
+    if dist.exists():
+        shutil.rmtree(dist)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in WHEEL_SOURCES:
+            source = ROOT / name
+            for path in [source, *sorted(source.rglob('*'))] if source.is_dir() else [source]:
+                if '__pycache__' in path.parts or path.suffix == '.pyc':
+                    continue
+                copy = Path(tmp) / path.relative_to(ROOT)
+                if path.is_dir():
+                    copy.mkdir(mode=0o755)
+                else:
+                    copy.write_bytes(path.read_bytes())
+                    copy.chmod(0o644)
+        # -P: the current directory holds this build.py, which must not shadow pypa's `build` package
+        run(python, '-P', '-m', 'build', '--wheel', '--outdir', dist, tmp, capture_output=True,
+            env={**os.environ, 'SOURCE_DATE_EPOCH': SOURCE_DATE_EPOCH})
+    (wheel,) = dist.glob('microgpt-*-py3-none-any.whl')
     return wheel
 
 
-def build_site():
-    """site/: the page, the front-end packages, the Pyodide runtime and the wheel registered in its lock file."""
+def build_site(site=None, dist=None):
+    """site/: the page, the front-end packages, the Pyodide runtime and the wheel registered in its lock file.
+    (`site` and `dist`, the wheel's folder, default to site/ and dist/.)"""
+    site, dist = site or SITE, dist or DIST
     python = venv_python()
     npm_packages()
-    wheel = build_wheel(python)
-    if SITE.exists():
-        shutil.rmtree(SITE)
-    SITE.mkdir()
+    wheel = build_wheel(python, dist)
+    if site.exists():
+        shutil.rmtree(site)
+    site.mkdir()
     for name in PAGE_FILES:
-        (SITE / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(WEB / name, SITE / name)
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(WEB / name, site / name)
     # the front-end packages the page imports, as their ES modules (Graphviz and Panzoom: only once the graph opens)
     for package, folder, names in [('uplot', 'uplot', ['uPlot.esm.js', 'uPlot.min.css']),
                                    ('@viz-js/viz', 'viz', ['viz.js']),
                                    ('@panzoom/panzoom', 'panzoom', ['panzoom.es.js'])]:
-        (SITE / 'vendor' / folder).mkdir(parents=True)
+        (site / 'vendor' / folder).mkdir(parents=True)
         for name in names:
-            shutil.copy(NODE_MODULES / package / 'dist' / name, SITE / 'vendor' / folder / name)
-    bundle_editor(SITE / EDITOR_BUNDLE)
+            shutil.copy(NODE_MODULES / package / 'dist' / name, site / 'vendor' / folder / name)
+    bundle_editor(site / EDITOR_BUNDLE)
 
     # The runtime lives under a path naming its version, and the wheel under its own hash, so a cached copy of
     # either is never paired with a lock file that expects another (Pyodide checks the wheel's sha256); the worker
     # revalidates the lock file itself on every visit.
     version = json.loads((NODE_MODULES / 'pyodide' / 'package.json').read_text())['version']
-    runtime = SITE / 'pyodide' / version
+    runtime = site / 'pyodide' / version
     runtime.mkdir(parents=True)
     for name in PYODIDE_FILES:
         shutil.copy(NODE_MODULES / 'pyodide' / name, runtime / name)
@@ -186,14 +322,14 @@ def build_site():
     # the bytes the worker counts while the runtime downloads (what Pyodide fetches; its .mjs files are imports)
     sizes = {path.name: path.stat().st_size for path in [runtime / 'pyodide.asm.wasm', runtime / 'python_stdlib.zip',
                                                           Path(site_wheel)]}
-    (SITE / 'runtime.js').write_text(
+    (site / 'runtime.js').write_text(
         "// Generated by build.py: where this site keeps the Pyodide runtime and its lock file (relative URLs).\n"
         f"export {{ loadPyodide }} from './pyodide/{version}/pyodide.mjs';\n"
         f"export const indexURL = new URL('./pyodide/{version}/', import.meta.url).href;\n"
         f"export const lockFileURL = new URL('./pyodide/{version}/pyodide-lock.json', import.meta.url).href;\n"
         f"export const runtimeBytes = {json.dumps(sizes)};\n")
-    write_service_worker(f"{version}-{digest}")
-    log(f"built {SITE.relative_to(ROOT)}/ (Pyodide {version}, {wheel.name})")
+    write_service_worker(f"{version}-{digest}", site)
+    log(f"built {site.relative_to(ROOT) if site.is_relative_to(ROOT) else site}/ (Pyodide {version}, {wheel.name})")
 
 
 def bundle_editor(out):
@@ -220,18 +356,19 @@ def trim_lock_file(path):
     path.write_text(json.dumps(lock, indent=1))
 
 
-def write_service_worker(runtime_version):
+def write_service_worker(runtime_version, site=None):
     """site/sw.js: web/sw.js with every file of the site and its hash, and a version that changes with any of them."""
+    site = site or SITE
     files = []
     content = hashlib.sha256()
-    for path in sorted(p for p in SITE.rglob('*') if p.is_file() and p != SITE / 'sw.js'):  # not itself
-        name, data = path.relative_to(SITE).as_posix(), path.read_bytes()
+    for path in sorted(p for p in site.rglob('*') if p.is_file() and p != site / 'sw.js'):  # not itself
+        name, data = path.relative_to(site).as_posix(), path.read_bytes()
         files.append([name, 'sha256-' + base64.b64encode(hashlib.sha256(data).digest()).decode()])
         content.update(name.encode() + b'\0' + data)
     version = f"{runtime_version}-{content.hexdigest()[:12]}"
     source = (WEB / 'sw.js').read_text()
     assert "'__VERSION__'" in source and "['__FILES__']" in source
-    (SITE / 'sw.js').write_text(source.replace("'__VERSION__'", json.dumps(version))
+    (site / 'sw.js').write_text(source.replace("'__VERSION__'", json.dumps(version))
                                 .replace("['__FILES__']", json.dumps(files)))
 
 
@@ -268,11 +405,13 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def test(pytest_args):
+    check_browser(venv_python())
     build_site()
     sys.exit(subprocess.run([str(VENV / 'bin' / 'python'), '-m', 'pytest', *pytest_args], cwd=ROOT).returncode)
 
 
 def bench(bench_args):
+    check_browser(venv_python())
     build_site()
     script = ROOT / 'tests' / 'bench' / 'bench.py'
     sys.exit(subprocess.run([str(VENV / 'bin' / 'python'), script, '--default-python', sys.executable, *bench_args],
@@ -284,6 +423,8 @@ def main(argv):
     parser.add_argument('command', nargs='?', default='site', choices=['site', 'serve', 'test', 'bench'])
     parser.add_argument('--port', type=int, default=8000, help="port for serve (default 8000)")
     args, rest = parser.parse_known_args(argv)
+    check_python()
+    check_node()
     if args.command == 'test':
         test(rest)
     elif args.command == 'bench':
