@@ -45,9 +45,4 @@ export class TerminalView {
     this.pre.textContent = this.lines.slice(-MAX_LINES).join('\n');
     if (atBottom) this.pre.scrollTop = this.pre.scrollHeight; // follows the output unless the reader scrolled up
   }
-
-  /** The text as shown: what a terminal would show at the end. */
-  text() {
-    return this.lines.join('\n');
-  }
 }
