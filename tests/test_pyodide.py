@@ -164,6 +164,40 @@ def test_inspection_in_pyodide():
     assert len(result['embeddings']['points']) == 27 and len(result['gradient_check']['params']) == 6
 
 
+HELDOUT = """
+import json, time
+from microgpt import Config, Trainer, builtin_names, documents, heldout
+docs = documents(builtin_names())
+held = heldout.choose(docs, [(42, 1000), (7, 300), (42, 200)])
+trainer = Trainer(Config(), docs)  # the reference's run: its losses go on as golden
+for _ in range(3):
+    trainer.step()
+start = time.perf_counter()
+loss = heldout.loss(trainer.model, trainer.tokenizer, held.docs)
+seconds = time.perf_counter() - start
+json.dumps({'held': held, 'limit': heldout.longest_run(docs, held.docs, 42), 'loss': loss,
+            'each': heldout.document_losses(trainer.model, trainer.tokenizer, held.docs[:10]),
+            'seconds': seconds, 'steps': [trainer.step() for _ in range(7)]})
+"""
+
+
+@pytest.mark.skipif(shutil.which('node') is None, reason="Node.js is not installed")
+def test_heldout_loss_in_pyodide(tmp_path_factory):
+    """The held-out documents and loss a page's worker computes are the native ones, to the last bit, and the run
+    measured goes on as the reference's default run."""
+    wheel_path = checkout_wheel(tmp_path_factory, 'heldout.py')
+    out = subprocess.run(['node', TESTS / 'pyodide_run.mjs', wheel_path], input=HELDOUT, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result, native = json.loads(out.stdout), {}
+    exec(HELDOUT.replace('json.dumps(', 'native = ('), {}, native)
+    native = json.loads(json.dumps(native['native']))
+    assert result.pop('seconds') > 0 and native.pop('seconds') > 0
+    assert result == native  # JSON writes each float as its shortest repr: every bit
+    assert len(result['held'][0]) == 100 and result['held'][1:] == [7, None]
+    assert_same_floats(result['steps'], golden('default')['trace'][3:10])
+
+
 CODE_EDITOR = """
 import json
 from microgpt import sources
@@ -257,14 +291,18 @@ json.dumps({{'native': libm.NATIVE, 'results': results}})
 
 @pytest.fixture(scope='module')
 def script_wheel(tmp_path_factory):
-    """A wheel holding this checkout's microgpt/script.py: dist/'s if it does, else one built from a copy of the
+    return checkout_wheel(tmp_path_factory, 'script.py')
+
+
+def checkout_wheel(tmp_path_factory, module):
+    """A wheel holding this checkout's microgpt/`module`: dist/'s if it does, else one built from a copy of the
     package (as build.py builds dist/'s, away from the checkout's build/ that a concurrent build may be using)."""
     if not (ROOT / 'web' / 'node_modules' / 'pyodide').exists():
         pytest.fail("no web/node_modules: run the tests with `python build.py test`")
     for built in sorted((ROOT / 'dist').glob('microgpt-*-py3-none-any.whl'))[-1:]:
         with zipfile.ZipFile(built) as z:
-            if 'microgpt/script.py' in z.namelist() and \
-                    z.read('microgpt/script.py') == (ROOT / 'microgpt' / 'script.py').read_bytes():
+            if f'microgpt/{module}' in z.namelist() and \
+                    z.read(f'microgpt/{module}') == (ROOT / 'microgpt' / module).read_bytes():
                 return built
     source, out = tmp_path_factory.mktemp('source'), tmp_path_factory.mktemp('wheel')
     for name in ('pyproject.toml', 'README.md'):
