@@ -70,6 +70,22 @@ def kept_edits(page):
 IN_EDITOR = "document.activeElement?.shadowRoot?.activeElement?.classList.contains('cm-content') ?? false"
 
 
+def test_a_key_typed_before_the_modules_come_is_no_error(page, site_url):
+    """The editor can open before Python, and with it the modules, is ready: what is typed then is no edit (the
+    module shown next replaces it), and no error."""
+    errors = []
+    page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
+    page.on('pageerror', lambda e: errors.append(str(e)))
+    page.route('**/pyodide.asm.wasm', lambda route: None)  # Python never loads
+    page.goto(site_url)
+    page.click('#code-panel > summary')
+    page.click('#code .cm-content')
+    page.keyboard.type('x')
+    expect(page.locator('#code .cm-content')).to_have_text('x')
+    expect(page.locator('#code-file')).to_be_disabled()
+    assert errors == [] and kept_edits(page) == {}
+
+
 def test_a_squared_relu_trains_as_the_same_edit_does_natively(app, tmp_path):
     edit(app, 'model.py', SQUARED_RELU)
     expect(app.locator('#code-file option:checked')).to_have_text('model.py (edited)')

@@ -16,14 +16,18 @@ export class LossChart {
   /** @param {HTMLElement} container */
   constructor(container) {
     this.container = container;
+    /** @type {number[]} */
     this.steps = [];
+    /** @type {number[]} */
     this.raw = [];
+    /** @type {number[]} */
     this.smooth = [];
     this.average = 0;
     this.frame = 0;
     /** @type {{label: string, smooth: number[]}[]} */
     this.others = [];
-    this.uniform = null; // the loss of guessing uniformly among the vocabulary, ln(vocabulary size)
+    /** @type {number | null} the loss of guessing uniformly among the vocabulary, ln(vocabulary size) */
+    this.uniform = null;
     this.plot = new uPlot(this.options(), this.data(), container);
     new ResizeObserver(() => this.plot.setSize(this.size())).observe(container);
   }
@@ -33,6 +37,7 @@ export class LossChart {
     return { width, height: Math.round(Math.min(320, Math.max(200, width * 0.45))) };
   }
 
+  /** @returns {uPlot.Options} */
   options() {
     return {
       ...this.size(),
@@ -52,10 +57,14 @@ export class LossChart {
     };
   }
 
-  /** The plotted arrays: the current run's as they are; with other runs, all padded to the longest. */
+  /**
+   * The plotted arrays: the current run's as they are; with other runs, all padded to the longest.
+   * @returns {uPlot.AlignedData}
+   */
   data() {
     if (this.others.length === 0) return [this.steps, this.raw, this.smooth];
     const length = Math.max(this.steps.length, ...this.others.map((other) => other.smooth.length));
+    /** @param {number[]} values */
     const pad = (values) => Array.from({ length }, (_, i) => (i < values.length ? values[i] : null));
     const steps = Array.from({ length }, (_, i) => i + 1);
     return [steps, pad(this.raw), pad(this.smooth), ...this.others.map((other) => pad(other.smooth))];
@@ -77,6 +86,7 @@ export class LossChart {
     this.rebuild();
   }
 
+  /** @param {number | null} min @param {number | null} max @returns {[number, number]} */
   range(min, max) {
     const [low, high] = this.uniform === null ? [min, max] : [Math.min(min ?? this.uniform, this.uniform),
       Math.max(max ?? this.uniform, this.uniform)];
@@ -85,6 +95,7 @@ export class LossChart {
     return [Math.max(0, low - pad), high + pad];
   }
 
+  /** @param {uPlot} u */
   drawBaseline(u) {
     if (this.uniform === null) return;
     const y = Math.round(u.valToPos(this.uniform, 'y', true));
@@ -144,12 +155,18 @@ export class LossChart {
   }
 }
 
-/** The moving average after `n` losses, bias-corrected as Adam's moments are. */
+/**
+ * The moving average after `n` losses, bias-corrected as Adam's moments are.
+ * @param {number} average @param {number} n
+ */
 function debiased(average, n) {
   return average / (1 - SMOOTHING ** n);
 }
 
-/** The smoothed curve of a whole loss history, as `add()` computes it step by step. */
+/**
+ * The smoothed curve of a whole loss history, as `add()` computes it step by step.
+ * @param {ArrayLike<number>} losses
+ */
 export function smoothed(losses) {
   let average = 0;
   return Array.from(losses, (loss, i) => {

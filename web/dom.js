@@ -1,9 +1,16 @@
 // The few DOM helpers the panels share. Untrusted text (names, file names, datasets) only ever becomes text nodes.
 
-/** The element with this id (the page's ids are its contract: see README). */
-export const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+/**
+ * The element with this id (the page's ids are its contract: see README), typed as the caller declares it (a
+ * button, an input): index.html's element with that id is one.
+ * @template {HTMLElement} [T=HTMLElement] @param {string} id @returns {T}
+ */
+export const byId = (id) => /** @type {T} */ (document.getElementById(id));
 
-/** A new element with a class and text content. */
+/**
+ * A new element with a class and text content.
+ * @template {keyof HTMLElementTagNameMap} K @param {K} tag @returns {HTMLElementTagNameMap[K]}
+ */
 export function element(tag, className = '', text = '') {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -11,12 +18,12 @@ export function element(tag, className = '', text = '') {
   return node;
 }
 
-/** `n noun(s)`, with thousands separators. */
+/** `n noun(s)`, with thousands separators. @param {number} n @param {string} noun */
 export function count(n, noun) {
   return `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-/** Untrusted text as a short quotation: a file name, a dataset's name. */
+/** Untrusted text as a short quotation: a file name, a dataset's name. @param {string} text */
 export function quote(text, max = 60) {
   const flat = String(text).replace(/\s+/g, ' ');
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;

@@ -43,7 +43,8 @@ const ANDROID = /Android/.test(navigator.userAgent);
  */
 export async function createEditor(parent, { label, onChange = () => {}, name = '', doc = '', original = doc }) {
   const { EditorView, EditorState, Compartment, StateEffect, StateField, Decoration, basicSetup, python,
-    indentUnit, unifiedMergeView, HighlightStyle, syntaxHighlighting, tags: t } = await import(BUNDLE);
+    indentUnit, unifiedMergeView, HighlightStyle, syntaxHighlighting, tags: t,
+  } = /** @type {typeof import('./vendor/codemirror/editor.js')} */ (await import(BUNDLE));
 
   // CodeMirror's default colours are too faint for text (a comment's #940 on white is under 4.5:1): these are each
   // at least 4.9:1 on white, and the page's tinted error and diff lines keep them above 4.5:1
@@ -57,8 +58,8 @@ export async function createEditor(parent, { label, onChange = () => {}, name = 
     { tag: t.invalid, color: '#b3261e', textDecoration: 'underline' },
   ]);
 
-  /** @type {any} an error's line start and message, or null to clear it */
-  const setError = StateEffect.define();
+  /** @type {import('@codemirror/state').StateEffectType<{from: number, message: string} | null>} */
+  const setError = StateEffect.define(); // an error's line start and message, or null to clear it
   const errorLine = StateField.define({
     create: () => Decoration.none,
     update(marks, tr) {
@@ -92,13 +93,14 @@ export async function createEditor(parent, { label, onChange = () => {}, name = 
   // a cancelled beforeinput still edits.
   const typeOverSelection = EditorView.domEventHandlers({
     beforeinput(event, view) {
-      if (event.inputType !== 'insertText' || event.isComposing || !event.data || ANDROID
+      const typed = event.data;
+      if (event.inputType !== 'insertText' || event.isComposing || !typed || ANDROID
           || view.state.selection.ranges.every((range) => range.empty)) return false;
       event.preventDefault();
       const { from, to } = view.state.selection.main;
-      const insert = () => view.state.update(view.state.replaceSelection(event.data),
+      const insert = () => view.state.update(view.state.replaceSelection(typed),
         { userEvent: 'input.type', scrollIntoView: true });
-      if (!view.state.facet(EditorView.inputHandler).some((handler) => handler(view, from, to, event.data, insert))) {
+      if (!view.state.facet(EditorView.inputHandler).some((handler) => handler(view, from, to, typed, insert))) {
         view.dispatch(insert());
       }
       return true;
@@ -107,14 +109,19 @@ export async function createEditor(parent, { label, onChange = () => {}, name = 
 
   const diff = new Compartment();
   let diffOn = false;
-  /** @type {Map<string, {state: any, original: string, scroll: any}>} the files shown, each with its own state */
+  /**
+   * @typedef {{state: import('./editor/entry.js').EditorState, original: string,
+   *            scroll: import('./editor/entry.js').StateEffect<unknown> | null}} Shown
+   */
+  /** @type {Map<string, Shown>} the files shown, each with its own state */
   const files = new Map();
   let current = name;
   let quiet = false; // set while show() changes the text: that is no edit of the user's
 
-  const diffView = (original) => diffOn
+  const diffView = (/** @type {string} */ original) => diffOn
     ? unifiedMergeView({ original, mergeControls: false, highlightChanges: true, gutter: true }) : [];
 
+  /** @param {string} text @param {string} original */
   const newState = (text, original) => EditorState.create({
     doc: text,
     extensions: [
@@ -135,7 +142,8 @@ export async function createEditor(parent, { label, onChange = () => {}, name = 
 
   return {
     show(name, text, original) {
-      files.set(current, { ...files.get(current), state: view.state, scroll: view.scrollSnapshot() });
+      const shown = /** @type {Shown} */ (files.get(current));
+      files.set(current, { ...shown, state: view.state, scroll: view.scrollSnapshot() });
       const kept = files.get(name);
       original ??= kept ? kept.original : text;
       current = name;
@@ -174,7 +182,7 @@ export async function createEditor(parent, { label, onChange = () => {}, name = 
 
     showDiff(on) {
       diffOn = Boolean(on);
-      view.dispatch({ effects: diff.reconfigure(diffView(files.get(current).original)) });
+      view.dispatch({ effects: diff.reconfigure(diffView(/** @type {Shown} */ (files.get(current)).original)) });
     },
 
     focus: () => view.focus(),

@@ -7,13 +7,15 @@
 import { instance } from './vendor/viz/viz.js';
 
 const viz = instance();
+/** @param {import('./protocol.js').LayoutReply} reply */
+const answer = (reply) => self.postMessage(reply);
 
 self.onmessage = async (event) => {
   /** @type {import('./protocol.js').LayoutRequest} */
   const { id, dot } = event.data;
   try {
-    self.postMessage({ id, svg: (await viz).renderString(dot, { format: 'svg', engine: 'dot' }) });
+    answer({ id, svg: (await viz).renderString(dot, { format: 'svg', engine: 'dot' }) });
   } catch (error) {
-    self.postMessage({ id, error: String(error?.message ?? error) });
+    answer({ id, error: String(error?.message ?? error) });
   }
 };

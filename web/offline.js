@@ -12,7 +12,7 @@ export function registerOffline(app, note) {
   // on a machine with few cores; it fills from the browser's HTTP cache.
   let registered = false;
   let timer = 0;
-  app.onRender(({ phase }) => {
+  app.onRender((/** @type {import('./app.js').App['state']} */ { phase }) => {
     const idle = phase === 'ready' || phase === 'paused' || phase === 'stopped' || phase === 'done';
     if (registered || !idle) {
       clearTimeout(timer);

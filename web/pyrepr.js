@@ -21,7 +21,10 @@ export function pyRepr(x) {
   return `${sign}${digits.slice(0, e + 1).padEnd(e + 1, '0')}.${digits.slice(e + 1) || '0'}`;
 }
 
-/** A probability or weight, short, for reading at a glance (the exact value is in the element's data). */
+/**
+ * A probability or weight, short, for reading at a glance (the exact value is in the element's data).
+ * @param {number} p
+ */
 export function percent(p) {
   if (p >= 0.0995) return `${(p * 100).toFixed(0)}%`;
   if (p >= 0.00995) return `${(p * 100).toFixed(1)}%`;

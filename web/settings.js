@@ -4,7 +4,17 @@
 
 /** @typedef {import('./protocol.js').Config} Config */
 
-/** One entry per CLI flag, in the CLI's order, with bounds for a browser tab (the CLI has none) and a line of help. */
+/**
+ * A setting: its Config key and CLI flag, its label and line of help in the form, its default (the reference's);
+ * a whole number has bounds.
+ * @typedef {{key: keyof Config, flag: string, label: string, default: number, help: string}
+ *           & ({kind: 'int', min: number, max: number} | {kind: 'float'})} Field
+ */
+
+/**
+ * One entry per CLI flag, in the CLI's order, with bounds for a browser tab (the CLI has none) and a line of help.
+ * @type {Field[]}
+ */
 export const FIELDS = [
   { key: 'steps', flag: '--steps', label: 'Steps', kind: 'int', min: 1, max: 1_000_000, default: 1000,
     help: 'Training steps: one name read and learned from each.' },
@@ -26,7 +36,7 @@ export const FIELDS = [
     help: 'The most characters it reads at once (longer names are cut).' },
 ];
 
-/** The element id of a field: its flag without the dashes (`#learning-rate`). */
+/** The element id of a field: its flag without the dashes (`#learning-rate`). @param {Field} field */
 export const fieldId = (field) => field.flag.slice(2);
 
 /**
@@ -52,7 +62,9 @@ export const MAX_PARAMS = 2 ** 20;
  * @returns {{config: Config | null, errors: Record<string, string>}}
  */
 export function parse(texts, vocabSize = 0) {
+  /** @type {Record<string, number>} */
   const values = {};
+  /** @type {Record<string, string>} */
   const errors = {};
   for (const f of FIELDS) {
     const text = String(texts[f.key] ?? '').trim();
@@ -61,7 +73,7 @@ export function parse(texts, vocabSize = 0) {
       errors[f.key] = f.kind === 'int' ? 'Enter a whole number.' : 'Enter a number, such as 0.01.';
     } else if (f.kind === 'float' && !(value > 0)) {
       errors[f.key] = 'Must be greater than 0.';
-    } else if (value < f.min || value > f.max) {
+    } else if (f.kind === 'int' && (value < f.min || value > f.max)) {
       errors[f.key] = `Must be from ${f.min.toLocaleString('en')} to ${f.max.toLocaleString('en')}.`;
     } else {
       values[f.key] = value;
@@ -93,6 +105,7 @@ export function parse(texts, vocabSize = 0) {
   return { config: Object.keys(errors).length ? null : /** @type {Config} */ (values), errors };
 }
 
+/** @param {string} text @param {Field['kind']} kind @returns {number | null} */
 function parseNumber(text, kind) {
   const pattern = kind === 'int' ? /^[+-]?\d+$/ : /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
   if (!pattern.test(text)) return null;
@@ -106,7 +119,10 @@ export function textsOf(config) {
   return Object.fromEntries(FIELDS.map((f) => [f.key, String(config[f.key])]));
 }
 
-/** The settings that differ from the defaults, as a URL hash (`#steps=50&seed=7`); '' for the defaults. */
+/**
+ * The settings that differ from the defaults, as a URL hash (`#steps=50&seed=7`); '' for the defaults.
+ * @param {Record<string, string>} texts by field key
+ */
 export function toHash(texts) {
   const params = new URLSearchParams();
   for (const f of FIELDS) {
@@ -120,13 +136,16 @@ export function toHash(texts) {
 /**
  * The field texts a URL hash holds, over the defaults; unknown keys are ignored, bad values kept to be shown.
  * A hash without `=` is a link to a part of the page (`#samples`, the names), not settings.
+ * @param {string} hash
+ * @returns {Record<string, string>} by field key
  */
 export function fromHash(hash) {
   const texts = Object.fromEntries(FIELDS.map((f) => [f.key, String(f.default)]));
   if (!hash.includes('=')) return texts;
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   for (const f of FIELDS) {
-    if (params.has(fieldId(f))) texts[f.key] = params.get(fieldId(f)).slice(0, 40);
+    const text = params.get(fieldId(f));
+    if (text !== null) texts[f.key] = text.slice(0, 40);
   }
   return texts;
 }
@@ -149,6 +168,8 @@ export function cliCommand(config, datasetName) {
  * The terminal command that runs a script as the page ran it: in a folder whose input.txt is the dataset (a file of
  * the user's is copied there under that name; the built-in names are makemore's names.txt, which the reference
  * downloads itself when input.txt is missing).
+ * @param {string} scriptName
+ * @param {string | null} datasetName the user's file name, or null for the built-in names
  */
 export function scriptCommand(scriptName, datasetName) {
   const run = `python3 ${shellQuote(scriptName.startsWith('-') ? `./${scriptName}` : scriptName)}`;
@@ -156,6 +177,7 @@ export function scriptCommand(scriptName, datasetName) {
     `input.txt && ${run}`;
 }
 
+/** @param {string} text */
 function shellQuote(text) {
   return /^[\w./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

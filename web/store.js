@@ -20,6 +20,12 @@ export const KEEP_RUNS = 20;
  *          a record kept before the Code panel: the package as installed)
  */
 
+/**
+ * A user's file as stored for the runs trained on it: `sha256`, the digest of its documents (Dataset's).
+ * @typedef {{sha256: string, name: string, bytes: ArrayBuffer}} StoredDataset
+ * @typedef {ReturnType<typeof wrap>} Requests  an object store's requests, as promises
+ */
+
 export class StorageError extends Error {}
 
 export class Store {
@@ -37,6 +43,7 @@ export class Store {
     return new Store(db);
   }
 
+  /** @param {IDBDatabase} db */
   constructor(db) {
     this.db = db;
   }
@@ -70,7 +77,7 @@ export class Store {
     }
   }
 
-  /** The key of the run on screen when the page was last left, or null. */
+  /** The key of the run on screen when the page was last left, if any. @returns {Promise<string | undefined>} */
   current() {
     return this.transaction(['meta'], 'readonly', (stores) => stores.meta.get('current'));
   }
@@ -91,7 +98,10 @@ export class Store {
     return (await this.list()).sort((a, b) => a.updated - b.updated);
   }
 
-  /** @returns {Promise<{record: RunRecord, checkpoint: ArrayBuffer, dataset: {name: string, bytes: ArrayBuffer} | null} | null>} */
+  /**
+   * @param {string} key
+   * @returns {Promise<{record: RunRecord, checkpoint: ArrayBuffer, dataset: StoredDataset | null} | null>}
+   */
   async get(key) {
     const [record, checkpoint] = await this.transaction(['runs', 'checkpoints'], 'readonly',
       (stores) => Promise.all([stores.runs.get(key), stores.checkpoints.get(key)]));
@@ -101,12 +111,15 @@ export class Store {
     return { record, checkpoint, dataset: dataset ?? null };
   }
 
-  /** A user's dataset by the digest of its documents, or null. */
+  /**
+   * A user's dataset by the digest of its documents, if stored.
+   * @param {string} sha256 @returns {Promise<StoredDataset | undefined>}
+   */
   dataset(sha256) {
     return this.transaction(['datasets'], 'readonly', (stores) => stores.datasets.get(sha256));
   }
 
-  /** Delete a kept run, and its dataset's bytes when no other run uses them. */
+  /** Delete a kept run, and its dataset's bytes when no other run uses them. @param {string} key */
   async delete(key) {
     const record = await this.transaction(['runs'], 'readonly', (stores) => stores.runs.get(key));
     const shared = record && (await this.list()).some((run) => run.key !== key && run.dataset.sha256 === record.dataset.sha256);
@@ -118,7 +131,7 @@ export class Store {
     });
   }
 
-  /** Keep the KEEP_RUNS runs used last besides `keep`. */
+  /** Keep the KEEP_RUNS runs used last besides `keep`. @param {string} keep */
   async prune(keep) {
     const runs = (await this.leastRecent()).filter((run) => run.key !== keep);
     const old = runs.slice(0, Math.max(0, runs.length - KEEP_RUNS));
@@ -128,6 +141,10 @@ export class Store {
   /**
    * Run `body` in one transaction over the named stores, each wrapped so its requests are promises; resolves with
    * `body`'s result once the transaction has committed (so a write is on disk, not just queued).
+   * @template T
+   * @param {string[]} names @param {IDBTransactionMode} mode
+   * @param {(stores: Record<string, Requests>) => T | Promise<T>} body
+   * @returns {Promise<T>}
    */
   transaction(names, mode, body) {
     return new Promise((resolve, reject) => {
@@ -139,6 +156,7 @@ export class Store {
         return;
       }
       const stores = Object.fromEntries(names.map((name) => [name, wrap(tx.objectStore(name))]));
+      /** @type {T} */
       let result;
       Promise.resolve(body(stores)).then((value) => { result = value; }, (error) => {
         reject(error);
@@ -151,7 +169,10 @@ export class Store {
   }
 }
 
-/** A stored run as this page writes them: anything else (another version's, a damaged one) is left out. */
+/**
+ * A stored run as this page writes them: anything else (another version's, a damaged one) is left out.
+ * @param {any} run @returns {run is RunRecord}
+ */
 function isRecord(run) {
   return typeof run?.key === 'string' && typeof run.config === 'object' && run.config !== null
     && typeof run.dataset?.sha256 === 'string' && typeof run.dataset.name === 'string'
@@ -160,18 +181,28 @@ function isRecord(run) {
     && typeof run.fileName === 'string';
 }
 
-/** An object store whose methods return promises of their requests' results. */
+/** An object store whose methods return promises of their requests' results. @param {IDBObjectStore} store */
 function wrap(store) {
+  /** @template T @param {IDBRequest<T>} req */
   const promise = (req) => request(req);
   return {
+    /** @param {IDBValidKey} key @returns {Promise<any>} */
     get: (key) => promise(store.get(key)),
+    /** @returns {Promise<any[]>} */
     getAll: () => promise(store.getAll()),
+    /** @param {any} value @param {IDBValidKey} [key] */
     put: (value, key) => promise(key === undefined ? store.put(value) : store.put(value, key)),
+    /** @param {IDBValidKey} key */
     delete: (key) => promise(store.delete(key)),
+    /** @param {IDBValidKey} key */
     count: (key) => promise(store.count(key)),
   };
 }
 
+/**
+ * A request's result, or its error, as a promise; `setup` sees the request first.
+ * @template {IDBRequest} R @param {R} req @param {(req: R) => void} [setup] @returns {Promise<R['result']>}
+ */
 function request(req, setup) {
   return new Promise((resolve, reject) => {
     setup?.(req);
@@ -180,6 +211,7 @@ function request(req, setup) {
   });
 }
 
+/** @param {any} error */
 function isQuotaError(error) {
   return error?.name === 'QuotaExceededError' || /quota/i.test(String(error?.message));
 }

@@ -6,11 +6,14 @@
 
 const VERSION = '__VERSION__';
 /** @type {[string, string][]} each file's path and its Subresource Integrity hash */
+// @ts-expect-error: until build.py writes the list in place of its placeholder
 const FILES = ['__FILES__'];
 const CACHE = `microgpt-${VERSION}`;
-const scope = new URL('./', self.location.href);
+// this worker's global scope (the WebWorker lib types `self` as a dedicated worker's)
+const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
+const scope = new URL('./', sw.location.href);
 
-self.addEventListener('install', (event) => {
+sw.addEventListener('install', (event) => {
   // Revalidated with the server (a file the HTTP cache holds and the server still has costs a 304, not a download)
   // and checked against this deploy's hashes, so an old file from a cache on the way fails the install rather than
   // joining the new copy: the visitor keeps the old copy until a later visit finds the new files whole.
@@ -24,16 +27,16 @@ self.addEventListener('install', (event) => {
   })());
 });
 
-self.addEventListener('activate', (event) => {
+sw.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) {
       if (name.startsWith('microgpt-') && name !== CACHE) await caches.delete(name);
     }
-    await self.clients.claim();
+    await sw.clients.claim();
   })());
 });
 
-self.addEventListener('fetch', (event) => {
+sw.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== 'GET' || url.origin !== scope.origin || !url.pathname.startsWith(scope.pathname)) return;
   // the page's own URL, with or without index.html, a query or a hash, is the cached page

@@ -10,6 +10,9 @@ const STORAGE_KEY = 'microgpt-code'; // the edited modules, {name: text}, in loc
 const SAVE_AFTER_MS = 300; // edits are kept this long after the last keystroke
 const MODULE_NAME = /^[\w.]{1,40}\.py$/;
 
+/** @typedef {import('../protocol.js').Edits} Edits */
+/** @typedef {import('../protocol.js').CodeFailure} CodeFailure */
+
 /** @param {import('../app.js').App} app */
 export function mountCode(app) {
   const ui = {
@@ -21,14 +24,17 @@ export function mountCode(app) {
     status: byId('code-status'), error: byId('code-error'), errorText: byId('code-error-text'),
     traceback: byId('code-traceback'), editorBox: byId('code-editor'), terminal: byId('code-terminal'),
   };
-  /** @type {import('../protocol.js').Edits} */
+  /** @type {Edits} */
   let edits = load();
-  /** @type {{modules: string[], originals: import('../protocol.js').Edits} | null} */
+  /** @type {{modules: string[], originals: Edits} | null} */
   let code = null; // the modules as installed, once the worker has sent them
   let asked = false; // the worker was asked for them
-  let editor = null; // the CodeMirror wrapper (web/editor.js), once loaded
+  /** @type {import('../editor.js').Editor | null} the CodeMirror wrapper (web/editor.js), once loaded */
+  let editor = null;
+  /** @type {Promise<void> | null} */
   let loading = null;
-  let failure = null; // the code failure shown
+  /** @type {CodeFailure | null} the code failure shown */
+  let failure = null;
   let saveTimer = 0;
   let problem = ''; // said in the status instead: edits the browser would not keep, a package that could not be made
   app.setCode(edits);
@@ -42,7 +48,7 @@ export function mountCode(app) {
     asked = false;
     if (ui.panel.open && !code) ask();
   });
-  app.on('code', (message) => {
+  app.on('code', (/** @type {import('../protocol.js').Code} */ message) => {
     code = { modules: message.modules, originals: message.originals };
     fillFiles();
     show();
@@ -68,6 +74,7 @@ export function mountCode(app) {
   }
 
   function fillFiles() {
+    if (!code) return;
     const chosen = ui.file.value || code.modules[0];
     ui.file.replaceChildren(...code.modules.map((name) => {
       const option = document.createElement('option');
@@ -91,7 +98,9 @@ export function mountCode(app) {
 
   // ---- editing ----
 
+  /** @param {string} text */
   function edited(text) {
+    if (!code) return; // typed in the editor before the modules came: show() replaces the text when they come
     const name = ui.file.value;
     const before = name in edits;
     if (text === code.originals[name]) {
@@ -109,7 +118,7 @@ export function mountCode(app) {
   ui.diff.addEventListener('click', () => {
     const on = ui.diff.getAttribute('aria-pressed') !== 'true';
     ui.diff.setAttribute('aria-pressed', String(on));
-    editor.showDiff(on);
+    editor?.showDiff(on); // enabled once the editor is there
   });
   // the button pressed disables itself: keyboard focus goes on to the module list
   ui.restoreFile.addEventListener('click', () => {
@@ -121,6 +130,7 @@ export function mountCode(app) {
     ui.file.focus();
   });
 
+  /** @param {string[]} names */
   function restore(names) {
     edits = Object.fromEntries(Object.entries(edits).filter(([name]) => !names.includes(name)));
     app.setCode(edits);
@@ -139,12 +149,12 @@ export function mountCode(app) {
     app.send({ type: 'package', code: edits });
     app.render();
   });
-  app.on('package', (message) => {
+  app.on('package', (/** @type {import('../protocol.js').Package} */ message) => {
     packing = false;
     saveFile(message.name, message.bytes, 'application/zip');
     app.render();
   });
-  app.on('error', ({ context, message }) => {
+  app.on('error', (/** @type {import('../protocol.js').WorkerError} */ { context, message }) => {
     if (context !== 'package') return;
     packing = false;
     problem = `Could not make the package: ${message}.`;
@@ -154,6 +164,7 @@ export function mountCode(app) {
 
   // ---- keeping the edits in this browser ----
 
+  /** @returns {Edits} */
   function load() {
     try {
       const kept = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}');
@@ -183,7 +194,10 @@ export function mountCode(app) {
 
   // ---- errors of the edited code ----
 
-  /** The failure the shell received: its message and traceback here, its file chosen and its line marked. */
+  /**
+   * The failure the shell received: its message and traceback here, its file chosen and its line marked.
+   * @param {CodeFailure | null} found
+   */
   function showFailure(found) {
     failure = found;
     ui.error.hidden = !found;
@@ -212,7 +226,7 @@ export function mountCode(app) {
 
   // ---- drawing ----
 
-  app.onRender((state) => {
+  app.onRender((/** @type {import('../app.js').App['state']} */ state) => {
     if (state.code !== edits) { // the shell was given other code (a checkpoint's, which the user chose to use)
       edits = state.code;
       save();
@@ -243,7 +257,10 @@ export function mountCode(app) {
   });
 }
 
-/** Change a text only when it changes: a live region reads every change out. */
+/**
+ * Change a text only when it changes: a live region reads every change out.
+ * @param {HTMLElement} node @param {string} text
+ */
 function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;
 }

@@ -3,8 +3,11 @@
 
 import { byId, saveFile } from '../dom.js';
 
+/** @typedef {import('../app.js').App['state']} State */
+
 /** @param {import('../app.js').App} app */
 export function mountControls(app) {
+  /** @type {Record<'train' | 'pause' | 'stop' | 'reset' | 'generate' | 'download' | 'restart', HTMLButtonElement>} */
   const ui = {
     train: byId('train'), pause: byId('pause'), stop: byId('stop'), reset: byId('reset'), generate: byId('generate'),
     download: byId('download-losses'), restart: byId('restart'),
@@ -16,12 +19,17 @@ export function mountControls(app) {
   ui.stop.addEventListener('click', () => app.request('stop'));
   ui.reset.addEventListener('click', () => app.reset());
   // the form's count and temperature, which may differ from the run's: an invalid form disables this button
-  ui.generate.addEventListener('click', () => app.generate(app.state.form.config.samples, app.state.form.config.temperature));
+  ui.generate.addEventListener('click', () => {
+    const { config } = app.state.form;
+    if (config) app.generate(config.samples, config.temperature);
+  });
   ui.download.addEventListener('click', () => app.send({ type: 'losses-csv' }));
   ui.restart.addEventListener('click', () => app.restart());
-  app.on('losses-csv', (message) => saveFile(message.name, message.csv, 'text/csv'));
+  app.on('losses-csv', (/** @type {import('../protocol.js').LossesCsv} */ message) => {
+    saveFile(message.name, message.csv, 'text/csv');
+  });
 
-  app.onRender((state) => {
+  app.onRender((/** @type {State} */ state) => {
     const { phase, run } = state;
     const active = phase === 'training' || phase === 'paused';
     const live = phase !== 'loading' && phase !== 'crashed';

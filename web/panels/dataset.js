@@ -3,16 +3,18 @@
 
 import { byId, count, quote } from '../dom.js';
 
+/** @typedef {{name: string | null, bytes: ArrayBuffer | null}} DatasetChoice  a file's name and bytes, or nulls */
+
 /** The largest dataset the page reads, as microgpt.data.MAX_DATASET_BYTES (the CLI's limit too). */
 export const MAX_DATASET_BYTES = 50 * 1024 * 1024;
 
 /** @param {import('../app.js').App} app */
 export function mountDataset(app) {
   const ui = { info: byId('dataset-info'), file: /** @type {HTMLInputElement} */ (byId('dataset-file')),
-    builtin: byId('dataset-builtin'), error: byId('dataset-error') };
+    builtin: /** @type {HTMLButtonElement} */ (byId('dataset-builtin')), error: byId('dataset-error') };
 
   ui.file.addEventListener('change', async () => {
-    const file = ui.file.files[0];
+    const file = ui.file.files?.[0];
     if (!file) return;
     if (file.size > MAX_DATASET_BYTES) {
       showError(`${quote(file.name)} is ${(file.size / 1024 / 1024).toFixed(1)} MB; the limit is 50 MB. Pick a smaller file.`);
@@ -32,10 +34,12 @@ export function mountDataset(app) {
   app.on('dataset', () => {
     if (app.state.dataset.name === null) ui.file.value = ''; // so picking the same file again is a change
   });
-  app.on('error', ({ context, message }) => {
-    if (context === 'dataset') showError(`${quote(app.state.refused?.name ?? 'names.txt')}: ${message}.`);
+  app.on('error', (/** @type {import('../protocol.js').WorkerError} */ { context, message }) => {
+    const refused = /** @type {DatasetChoice | null} */ (app.state.refused);
+    if (context === 'dataset') showError(`${quote(refused?.name ?? 'names.txt')}: ${message}.`);
   });
 
+  /** @param {string} message */
   function showError(message) {
     ui.error.textContent = `${message} The dataset in use is unchanged.`;
     ui.error.hidden = false;
@@ -43,8 +47,9 @@ export function mountDataset(app) {
     app.render();
   }
 
-  app.onRender((state) => {
-    const { phase, pending, run } = state;
+  app.onRender((/** @type {import('../app.js').App['state']} */ state) => {
+    const { phase, run } = state;
+    const pending = /** @type {DatasetChoice | null} */ (state.pending);
     const active = phase === 'training' || phase === 'paused';
     const live = phase !== 'loading' && phase !== 'crashed';
     ui.file.disabled = !live || active || Boolean(pending) || Boolean(state.opening);

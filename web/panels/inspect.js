@@ -18,6 +18,11 @@ const LIVE_EVERY_MS = 1000; // and never more often than this: once a second is 
 const GRAPH_EVERY_MS = 3000; // the graph is laid out again less often: Graphviz takes a core while it works
 const MAX_OPTIONS = 64; // attention weights offered in the graph's list (the heatmaps offer every one)
 
+/** @typedef {import('../protocol.js').Views} Views */
+/** @typedef {import('../protocol.js').GraphPiece} GraphPiece */
+/** @typedef {Extract<GraphPiece, {kind: 'attention'}>} AttentionPiece */
+/** @typedef {import('../app.js').Run} Run */
+
 /** @param {import('../app.js').App} app */
 export function mountInspect(app) {
   const ui = {
@@ -43,37 +48,46 @@ export function mountInspect(app) {
   };
   /** @type {Promise<import('../views/graph.js').GraphView> | null} loaded when the graph is first opened */
   let graph = null;
-  let flight = null; // the run id of the inspect request the worker is computing
-  let queued = null; // views asked for meanwhile
+  /** @type {number | null} the run id of the inspect request the worker is computing */
+  let flight = null;
+  /** @type {Views | null} views asked for meanwhile */
+  let queued = null;
   let cost = 0; // seconds the last refresh cost the worker
   let refreshed = 0; // when the views were last asked for (performance.now())
   let graphed = 0; // when the graph was
-  let asked = { run: null, step: -1 }; // the run and step last asked about
+  /** @type {{run: number | null, step: number}} the run and step last asked about */
+  let asked = { run: null, step: -1 };
   let checking = false; // a gradient check is being computed
   let refused = false; // the worker refused the text: no live refresh asks again until it changes
   let notice = ''; // a name just finished, said until the learner types again
-  let graphAsked = null; // the graph piece of the request in flight, for its caption
+  /** @type {GraphPiece | null} the graph piece of the request in flight, for its caption */
+  let graphAsked = null;
   let temperatureTouched = false;
-  /** @type {import('../protocol.js').GraphPiece | null} a weight picked in a heatmap, offered in the list */
+  /** @type {AttentionPiece | null} a weight picked in a heatmap, offered in the list */
   let picked = null;
 
   const text = () => ui.text.value;
   const temperature = () => Number(ui.temperature.value);
   const canLook = () => Boolean(app.state.run && app.state.hasWeights && app.state.phase !== 'crashed');
+  const looked = () => /** @type {Run} */ (app.state.run); // the run on screen, once canLook() says there is one
 
-  /** The views to ask for: those open. @param {boolean} nextOnly a new temperature: only the bars change */
+  /**
+   * The views to ask for: those open. @param {boolean} nextOnly a new temperature: only the bars change
+   * @returns {Views}
+   */
   function wanted(nextOnly = false) {
     if (nextOnly) return { next: true, attention: false, embeddings: false, graph: null };
     return { next: true, attention: true, embeddings: true, graph: ui.graphView.open ? currentPiece() : null };
   }
 
+  /** @param {Views} views */
   function request(views) {
     if (!ui.panel.open || !canLook()) return;
     if (flight !== null) {
       queued = queued ? merge(queued, views) : views;
       return;
     }
-    const { run } = app.state;
+    const run = looked();
     flight = run.id;
     asked = { run: run.id, step: run.step };
     refreshed = performance.now();
@@ -84,6 +98,7 @@ export function mountInspect(app) {
     app.send({ type: 'inspect', run: run.id, text: text(), temperature: temperature(), views });
   }
 
+  /** @param {Views} a @param {Views} b @returns {Views} */
   function merge(a, b) {
     return { next: a.next || b.next, attention: a.attention || b.attention, embeddings: a.embeddings || b.embeddings,
       graph: b.graph ?? a.graph };
@@ -98,12 +113,12 @@ export function mountInspect(app) {
     }
   }
 
-  app.on('inspected', (message) => {
+  app.on('inspected', (/** @type {import('../protocol.js').Inspected} */ message) => {
     cost = message.seconds;
     if (message.text !== text()) return landed(); // typed on since: its answer is queued
     ui.error.hidden = true;
     refused = false;
-    const { run } = app.state;
+    const run = looked(); // the reply is about it
     ui.status.textContent = `${notice}The model of the run on screen at step ${message.step} of ${run.steps}` +
       `${app.state.phase === 'training' ? ', refreshed as it trains' : ''}.`;
     ui.views.classList.remove('stale');
@@ -111,17 +126,17 @@ export function mountInspect(app) {
     const positions = ['BOS', ...Array.from(message.text)];
     if (message.attention) views.attention.update(message.attention, positions);
     if (message.embeddings) views.embeddings.update(message.embeddings);
-    if (message.graph) drawGraph(message.graph, positions, graphAsked);
+    if (message.graph) drawGraph(message.graph, positions, /** @type {GraphPiece} */ (graphAsked)); // asked for it
     landed();
   });
-  app.on('drawn', (message) => {
+  app.on('drawn', (/** @type {import('../protocol.js').Drawn} */ message) => {
     if (message.text === text()) add(message.token);
   });
-  app.on('gradient-checked', (message) => {
+  app.on('gradient-checked', (/** @type {import('../protocol.js').GradientChecked} */ message) => {
     checking = false;
     views.gradcheck.update(message);
   });
-  app.on('error', ({ context, message }) => {
+  app.on('error', (/** @type {import('../protocol.js').WorkerError} */ { context, message }) => {
     if (!['inspect', 'draw', 'gradient-check'].includes(context)) return;
     if (context === 'inspect') landed();
     if (context === 'gradient-check') {
@@ -145,8 +160,11 @@ export function mountInspect(app) {
     request(views);
   });
 
-  /** A token chosen by a click or drawn by the sampler: a letter is added; the end token, or a full block, finishes
-   * the name (sampling stops there too). */
+  /**
+   * A token chosen by a click or drawn by the sampler: a letter is added; the end token, or a full block, finishes
+   * the name (sampling stops there too).
+   * @param {string} token
+   */
   function add(token) {
     if (refused || !app.state.run) return; // the bars are those of the last text the model could read, not this one
     const full = Array.from(text()).length >= app.state.run.config.block_size - 1;
@@ -178,7 +196,7 @@ export function mountInspect(app) {
     request(wanted(true));
   });
   ui.sample.addEventListener('click', () => {
-    if (canLook()) app.send({ type: 'draw', run: app.state.run.id, text: text(), temperature: temperature() });
+    if (canLook()) app.send({ type: 'draw', run: looked().id, text: text(), temperature: temperature() });
   });
   ui.clear.addEventListener('click', () => {
     ui.text.value = '';
@@ -196,11 +214,12 @@ export function mountInspect(app) {
     if (!canLook() || checking) return;
     checking = true;
     app.render();
-    app.send({ type: 'gradient-check', run: app.state.run.id, text: text() });
+    app.send({ type: 'gradient-check', run: looked().id, text: text() });
   });
 
   // ---- the graph's pieces: each position's loss, and attention weights of the last position ----
 
+  /** @param {GraphPiece} piece */
   function pieceText(piece) {
     const chars = Array.from(text()).map(shown);
     if (piece.kind === 'loss') {
@@ -218,6 +237,7 @@ export function mountInspect(app) {
     if (!run) return;
     const chars = Array.from(text());
     const positions = Math.min(run.config.block_size, chars.length + 1); // as the trainer crops a document
+    /** @type {GraphPiece[]} */
     const pieces = [];
     for (let t = positions - 1; t >= 0; t--) pieces.push({ kind: 'loss', position: t });
     const query = Math.min(chars.length, run.config.block_size - 1);
@@ -239,11 +259,15 @@ export function mountInspect(app) {
     if (options.some((p) => JSON.stringify(p) === chosen)) ui.piece.value = chosen;
   }
 
+  /** @returns {GraphPiece} */
   function currentPiece() {
     return ui.piece.value ? JSON.parse(ui.piece.value) : { kind: 'loss', position: 0 };
   }
 
-  /** An attention weight picked in a heatmap (a tap reads it too, on a phone): the piece the graph traces. */
+  /**
+   * An attention weight picked in a heatmap (a tap reads it too, on a phone): the piece the graph traces.
+   * @param {AttentionPiece} piece
+   */
   function trace(piece) {
     picked = piece;
     fillPieces();
@@ -251,6 +275,7 @@ export function mountInspect(app) {
     if (ui.graphView.open) request(wanted());
   }
 
+  /** @param {import('../protocol.js').Graph} data @param {string[]} positions @param {GraphPiece} piece */
   function drawGraph(data, positions, piece) {
     graph ??= import('../views/graph.js').then(({ GraphView }) => new GraphView(byId('graph'), ui.graphStatus));
     const caption = `Autograd graph of ${pieceText(piece)}, reading “${positions.slice(1).join('')}”`;
@@ -261,8 +286,8 @@ export function mountInspect(app) {
 
   // ---- the run on screen ----
 
-  app.onRender((state) => {
-    const { run, phase } = state;
+  app.onRender((/** @type {import('../app.js').App['state']} */ state) => {
+    const { phase } = state;
     ui.sample.disabled = !canLook();
     ui.gradcheck.disabled = !canLook(); // not while checking: a disabled button would drop the keyboard focus
     ui.gradcheck.setAttribute('aria-busy', String(checking));
@@ -271,6 +296,7 @@ export function mountInspect(app) {
       ui.status.textContent = phase === 'loading' ? 'Python is loading…' : 'Train, or open a run, to look inside its model.';
       return;
     }
+    const run = looked();
     if (run.id !== asked.run) { // another run: its own views, from its own weights
       reset(run.id);
       if (!temperatureTouched) {

@@ -4,15 +4,19 @@
 import { LossChart } from '../chart.js';
 import { byId } from '../dom.js';
 
+/** @typedef {import('../app.js').App['state']} State */
+
 /** @param {import('../app.js').App} app */
 export function mountLoss(app) {
   const chart = new LossChart(byId('loss-chart'));
   const now = byId('loss-now');
-  let shown = null; // the run on the chart
+  /** @type {import('../app.js').Run | null} the run on the chart */
+  let shown = null;
+  /** @type {State['compared'] | null} */
   let compared = null;
   let written = 0; // when the figures were last written: they change with every chunk, read once a second is enough
 
-  app.on('progress', (message) => {
+  app.on('progress', (/** @type {import('../protocol.js').Progress} */ message) => {
     if (shown === app.state.run) chart.add(message.step - message.losses.length + 1, message.losses);
     if (performance.now() - written > 1000) figures();
   });
@@ -27,12 +31,12 @@ export function mountLoss(app) {
     const vocab = shown?.vocabSize;
     const smoothed = chart.latest();
     const parts = [];
-    if (smoothed !== null) parts.push(`Smoothed loss ${smoothed.toFixed(3)} at step ${shown.step}`);
+    if (smoothed !== null && shown) parts.push(`Smoothed loss ${smoothed.toFixed(3)} at step ${shown.step}`);
     if (vocab) parts.push(`uniform guessing among ${vocab} tokens: ln ${vocab} = ${Math.log(vocab).toFixed(3)}`);
     now.textContent = parts.join(' · ');
   }
 
-  app.onRender(({ run, compared: runs }) => {
+  app.onRender((/** @type {State} */ { run, compared: runs }) => {
     if (runs !== compared) {
       compared = runs;
       chart.compare(runs);

@@ -3,6 +3,9 @@
 
 import { byId } from '../dom.js';
 
+/** @typedef {import('../protocol.js').Name} Name */
+/** @typedef {import('../app.js').Run} Run */
+
 /** How long names from "Generate now" stay during training before a preview replaces them (previews come ~1/s). */
 const GENERATED_KEEP_MS = 5000;
 
@@ -14,38 +17,42 @@ export function mountNames(app) {
   const caption = byId('names-caption');
   const error = byId('names-error');
   let keepUntil = 0; // names generated during training stay this long before previews replace them
-  let shown = null; // the run whose names are shown
+  /** @type {Run | null} the run whose names are shown */
+  let shown = null;
+  // the run these replies are about: the one on screen (the shell drops replies about any other)
+  const onScreen = () => /** @type {Run} */ (app.state.run);
 
-  app.on('preview', (message) => {
+  app.on('preview', (/** @type {import('../protocol.js').Preview} */ message) => {
     if (performance.now() < keepUntil) return; // the user's generated names are still being read
-    show(message.names, `Preview at step ${message.step} (temperature ${app.state.run.config.temperature})`);
+    show(message.names, `Preview at step ${message.step} (temperature ${onScreen().config.temperature})`);
   });
-  app.on('generated', (message) => {
-    const { temperature } = app.state.form.config ?? app.state.run.config;
-    show(message.names, `Generated now at step ${app.state.run.step} (temperature ${temperature})`);
+  app.on('generated', (/** @type {import('../protocol.js').Generated} */ message) => {
+    const { temperature } = app.state.form.config ?? onScreen().config;
+    show(message.names, `Generated now at step ${onScreen().step} (temperature ${temperature})`);
     if (app.state.phase === 'training') keepUntil = performance.now() + GENERATED_KEEP_MS;
   });
-  app.on('done', (message) => {
-    const { steps, config } = app.state.run;
+  app.on('done', (/** @type {import('../protocol.js').Done} */ message) => {
+    const { steps, config } = onScreen();
     show(message.names, `Final samples after ${steps} steps (temperature ${config.temperature})`);
   });
-  app.on('script-done', (message) => {
-    const { name } = app.state.run.script;
+  app.on('script-done', (/** @type {import('../protocol.js').ScriptDone} */ message) => {
+    const { name } = /** @type {NonNullable<Run['script']>} */ (onScreen().script); // a script's run
     show(message.names, message.names.length ? `The samples ${name} printed`
       : `${name} printed no samples (lines such as “sample 1: kamon”).`);
   });
-  app.on('error', ({ context, message }) => {
+  app.on('error', (/** @type {import('../protocol.js').WorkerError} */ { context, message }) => {
     if (context !== 'generate') return;
     error.textContent = `Could not generate names: ${message}`;
     error.hidden = false;
   });
 
-  /** @param {import('../protocol.js').Name[]} names */
+  /** @param {Name[]} names @param {string} text */
   function show(names, text) {
-    Object.assign(app.state.run, { names, caption: text });
+    Object.assign(onScreen(), { names, caption: text });
     draw(names, text);
   }
 
+  /** @param {Name[]} names @param {string} text */
   function draw(names, text) {
     caption.textContent = text;
     error.hidden = true;
@@ -60,7 +67,7 @@ export function mountNames(app) {
     }));
   }
 
-  app.onRender(({ run }) => {
+  app.onRender((/** @type {import('../app.js').App['state']} */ { run }) => {
     if (run === shown) return;
     shown = run; // another run on screen: its own names, or none yet
     keepUntil = 0;

@@ -21,6 +21,16 @@ const AUTOSAVE_COST_RATIO = 20; // at most 1/20 of the time goes into saving
 
 const LAST_RUN = 'your last run';
 
+/** @typedef {import('../app.js').Run} Run */
+/** @typedef {import('../store.js').RunRecord} RunRecord */
+/**
+ * How a checkpoint is opened (app.open's options): `dataset`, the file it was trained on, with the bytes (null bytes:
+ * the built-in names), if not the one in use; `key` and `before`, the kept run it continues; `label`, what the page
+ * calls it; `restored`: the page reopens it by itself.
+ * @typedef {{dataset?: {name: string | null, bytes: ArrayBuffer | null} | null, key?: string,
+ *            before?: RunRecord | null, label?: string, restored?: boolean}} OpenOptions
+ */
+
 /**
  * True in the first tab of this page only: it holds a lock for as long as it is open (Web Locks; a browser without
  * them has one tab as far as this page knows).
@@ -38,7 +48,8 @@ function firstTab() {
 /** @param {import('../app.js').App} app */
 export function mountRuns(app) {
   const ui = {
-    save: byId('save-checkpoint'), open: /** @type {HTMLInputElement} */ (byId('open-checkpoint')),
+    save: /** @type {HTMLButtonElement} */ (byId('save-checkpoint')),
+    open: /** @type {HTMLInputElement} */ (byId('open-checkpoint')),
     ask: byId('checkpoint-ask'), askText: byId('checkpoint-ask-text'),
     askFile: /** @type {HTMLInputElement} */ (byId('checkpoint-dataset')), askCancel: byId('checkpoint-ask-cancel'),
     error: byId('runs-error'), storage: byId('storage-status'), list: byId('runs'),
@@ -47,18 +58,23 @@ export function mountRuns(app) {
   };
   /** @type {Store | null} */
   let store = null;
-  /** @type {import('../store.js').RunRecord[]} */
+  /** @type {RunRecord[]} */
   let kept = [];
   // run id -> the run and how many of its checkpoints were asked for and not yet received
-  /** @type {Map<number, {run: any, asked: number}>} */
+  /** @type {Map<number, {run: Run, asked: number}>} */
   const saving = new Map();
   let storing = Promise.resolve(); // the received checkpoints are stored one after another, in the order they came
-  let downloading = null; // the run id whose checkpoint the user asked to download
-  let persistent = null; // whether the browser agreed to keep the runs under storage pressure (asked at the first save)
+  /** @type {number | null} the run id whose checkpoint the user asked to download */
+  let downloading = null;
+  /** @type {boolean | null} whether the browser agreed to keep the runs under storage pressure (asked at first save) */
+  let persistent = null;
   let lastSave = 0;
   let saveCost = 0;
   let restoring = true; // until the run left on screen last time has been reopened (or there was none)
-  /** A checkpoint waiting for its dataset: its bytes and how it was being opened. */
+  /**
+   * A checkpoint waiting for its dataset: its bytes, how it was being opened, and the file last picked for it.
+   * @type {{bytes: ArrayBuffer, options: OpenOptions, picked?: string} | null}
+   */
   let waiting = null;
   const first = firstTab(); // asked at once: the tab opened first keeps the run it restores to itself
 
@@ -99,7 +115,10 @@ export function mountRuns(app) {
     app.send({ type: 'checkpoint', run: run.id, purpose: 'autosave' });
   }
 
-  /** One checkpoint of `run` id received (or refused): @returns the run if it was asked for */
+  /**
+   * One checkpoint of `run` id received (or refused).
+   * @param {number} id @returns {Run | undefined} the run, if it was asked for
+   */
   function received(id) {
     const asking = saving.get(id);
     if (asking && --asking.asked === 0) saving.delete(id);
@@ -110,12 +129,12 @@ export function mountRuns(app) {
     const due = Math.max(AUTOSAVE_MS, AUTOSAVE_COST_RATIO * saveCost);
     if (app.state.phase === 'training' && performance.now() - lastSave >= due) autosave(app.state.run, true);
   });
-  for (const type of ['paused', 'stopped', 'done', 'opened']) app.on(type, () => autosave());
+  for (const type of /** @type {const} */ (['paused', 'stopped', 'done', 'opened'])) app.on(type, () => autosave());
   app.on('started', () => { lastSave = -Infinity; }); // saved at its first steps
   // the run on screen is about to be replaced (Train, Reset, Open): keep its last steps first (the worker answers
   // before it acts on what replaces it); it stays among the kept runs, no longer the one to restore. A question
   // about a checkpoint's dataset is moot once the user has moved on.
-  app.beforeReplace.push((run, reason) => {
+  app.beforeReplace.push((/** @type {Run | null} */ run, /** @type {string} */ reason) => {
     if (run) autosave(run);
     store?.clearCurrent();
     if (reason !== 'open') {
@@ -128,7 +147,7 @@ export function mountRuns(app) {
     if (document.visibilityState === 'hidden') autosave();
   });
 
-  app.on('checkpoint', (message) => {
+  app.on('checkpoint', (/** @type {import('../protocol.js').Checkpoint} */ message) => {
     if (message.purpose === 'download') {
       downloading = null;
       saveFile(message.name, message.bytes, 'application/json');
@@ -140,7 +159,10 @@ export function mountRuns(app) {
     storing = stored.catch(() => {}); // a failed store is reported by `stored`; the next ones still go ahead
   });
 
-  /** Store a received checkpoint of `run`, then redraw the list. */
+  /**
+   * Store a received checkpoint of `run`, then redraw the list.
+   * @param {Run} run @param {import('../protocol.js').Checkpoint} message
+   */
   async function keep(run, message) {
     saveCost = message.seconds * 1000;
     const onScreen = app.state.run === run;
@@ -149,7 +171,7 @@ export function mountRuns(app) {
     const bytes = !run.dataset.builtin && dataset.info?.sha256 === run.dataset.sha256 ? dataset.bytes : null;
     const listed = kept.some((kept) => kept.key === run.key);
     try {
-      const dropped = await store.save(record(run, message), message.bytes, bytes, onScreen);
+      const dropped = await /** @type {Store} */ (store).save(record(run, message), message.bytes, bytes, onScreen);
       if (dropped) showError(`The browser's storage was full: ${count(dropped, 'older run')} made room for this one.`);
       if (persistent === null) {
         persistent = await persist(); // asked once there is something to keep, not at every visit
@@ -163,7 +185,7 @@ export function mountRuns(app) {
     if (!(listed && onScreen && app.state.phase === 'training')) await refresh();
   }
 
-  /** @returns {import('../store.js').RunRecord} */
+  /** @param {Run} run @param {import('../protocol.js').Checkpoint} message @returns {RunRecord} */
   function record(run, message) {
     return {
       key: run.key, config: run.config, dataset: run.dataset, step: message.step, steps: run.steps,
@@ -177,7 +199,7 @@ export function mountRuns(app) {
   // ---- opening ----
 
   ui.open.addEventListener('change', async () => {
-    const file = ui.open.files[0];
+    const file = ui.open.files?.[0];
     ui.open.value = ''; // so picking the same file again is a change
     if (!file) return;
     hideMessages();
@@ -197,10 +219,21 @@ export function mountRuns(app) {
     }
   });
 
-  /** Open a checkpoint's bytes; they are kept in case the worker asks for its dataset. */
+  /**
+   * Open a checkpoint's bytes; they are kept in case the worker asks for its dataset.
+   * @param {ArrayBuffer} bytes @param {OpenOptions} options
+   */
   function open(bytes, options) {
     waiting = { bytes, options };
-    app.open(bytes, options);
+    openInApp(bytes, options);
+  }
+
+  /**
+   * app.open(), with the options this panel passes (app.js types them by their defaults, all null).
+   * @param {ArrayBuffer} bytes @param {OpenOptions} options
+   */
+  function openInApp(bytes, options) {
+    app.open(bytes, /** @type {any} */ (options));
   }
 
   app.on('opened', () => {
@@ -208,9 +241,10 @@ export function mountRuns(app) {
     hideMessages();
   });
 
-  app.on('error', async ({ context, message, expected, recorded, run }) => {
+  app.on('error', async (/** @type {import('../protocol.js').WorkerError} */ { context, message, expected, recorded,
+    run }) => {
     if (context === 'checkpoint') {
-      received(run);
+      if (run !== undefined) received(run);
       if (run === downloading) showError(`Could not save the checkpoint: ${message}.`);
       return;
     }
@@ -229,7 +263,7 @@ export function mountRuns(app) {
     const kept = expected.builtin ? { name: null, bytes: null } : await store?.dataset(expected.sha256);
     if (kept && !waiting.options.dataset) {
       waiting.options = { ...waiting.options, dataset: { name: kept.name, bytes: kept.bytes } };
-      return app.open(waiting.bytes, waiting.options);
+      return openInApp(waiting.bytes, waiting.options);
     }
     const picked = waiting.picked;
     ui.askText.textContent = (picked ? `${quote(picked)} is not the file it was trained on (its documents differ). `
@@ -241,19 +275,19 @@ export function mountRuns(app) {
   });
 
   ui.askFile.addEventListener('change', async () => {
-    const file = ui.askFile.files[0];
+    const file = ui.askFile.files?.[0];
     ui.askFile.value = '';
     if (!file || !waiting) return;
     ui.ask.hidden = true;
     // the worker checks the file's digest before anything changes: a wrong file asks again
     waiting.picked = file.name;
     waiting.options = { ...waiting.options, dataset: { name: file.name, bytes: await file.arrayBuffer() } };
-    app.open(waiting.bytes, waiting.options);
+    openInApp(waiting.bytes, waiting.options);
   });
   /**
    * The checkpoint was made with edited code other than the page's: show it (each file's diff against the installed
    * module, as text) and open it with that code only if the user says so.
-   * @param {import('../protocol.js').RecordedCode} recorded
+   * @param {import('../protocol.js').RecordedCode} recorded @param {string} label
    */
   function askCode(recorded, label) {
     const names = Object.keys(recorded.files);
@@ -272,7 +306,7 @@ export function mountRuns(app) {
       ui.open.focus(); // the buttons are gone: keyboard focus goes back to where the file was opened
       if (!waiting) return;
       app.setCode(recorded.files);
-      app.open(waiting.bytes, waiting.options);
+      openInApp(waiting.bytes, waiting.options);
     };
     app.render();
     ui.codeUse.focus();
@@ -298,8 +332,9 @@ export function mountRuns(app) {
     if (!restoring) return;
     restoring = false;
     await ready;
-    const key = store && await store.current();
-    const saved = key && await store.get(key);
+    const opened = store;
+    const key = opened && await opened.current();
+    const saved = key && await opened.get(key);
     if (!saved) return;
     if (!await first) {
       return showError('Your last run is open in another tab of this page: continue it there, or reopen it from ' +
@@ -308,8 +343,12 @@ export function mountRuns(app) {
     reopen(saved, LAST_RUN);
   });
 
-  /** Reopen a kept run on its own dataset (the worker asks for the file if the browser no longer has it). */
+  /**
+   * Reopen a kept run on its own dataset (the worker asks for the file if the browser no longer has it).
+   * @param {NonNullable<Awaited<ReturnType<Store['get']>>>} saved @param {string} label
+   */
   function reopen({ record: kept, checkpoint, dataset: keptDataset }, label) {
+    /** @type {OpenOptions['dataset']} */
     let dataset = null;
     if (app.state.dataset.info?.sha256 !== kept.dataset.sha256) {
       if (kept.dataset.builtin) dataset = { name: null, bytes: null };
@@ -326,6 +365,7 @@ export function mountRuns(app) {
     app.render();
   }
 
+  /** @param {string} text */
   function showError(text) {
     ui.error.textContent = text;
     ui.error.hidden = false;
@@ -337,8 +377,8 @@ export function mountRuns(app) {
     ui.codeAsk.hidden = true;
   }
 
-  let drawn = null;
-  app.onRender((state) => {
+  let drawn = ''; // the signature of the list drawn
+  app.onRender((/** @type {import('../app.js').App['state']} */ state) => {
     const live = state.phase !== 'loading' && state.phase !== 'crashed';
     ui.save.disabled = !(live && state.run && state.hasWeights);
     ui.open.disabled = !live || // not while a file opens: focus would fall to the page (a later file replaces it)
@@ -349,14 +389,15 @@ export function mountRuns(app) {
     drawn = signature;
     // the list is drawn anew: keyboard focus goes to the same control of the same run, or the nearest one left
     const focused = ui.list.contains(document.activeElement) ? document.activeElement : null;
-    const focusKey = focused?.closest('.run')?.dataset.key;
+    const focusKey = /** @type {HTMLElement | null | undefined} */ (focused?.closest('.run'))?.dataset.key;
     const focusClass = focused?.className;
     const index = kept.findIndex((run) => run.key === focusKey);
     ui.list.replaceChildren(...kept.map((kept) => item(kept, kept.key === key, live)));
     if (focused) {
-      const items = [...ui.list.children];
+      const items = /** @type {HTMLElement[]} */ ([...ui.list.children]); // item()'s
       const li = items.find((item) => item.dataset.key === focusKey) ?? items[Math.min(Math.max(index, 0), items.length - 1)];
-      const controls = li ? [...li.querySelectorAll('button, input')].filter((c) => !c.disabled) : [];
+      const controls = li ? /** @type {(HTMLButtonElement | HTMLInputElement)[]} */ (
+        [...li.querySelectorAll('button, input')]).filter((c) => !c.disabled) : [];
       (controls.find((c) => c.className === focusClass) ?? controls[0] ?? ui.open).focus();
     }
   });
@@ -369,9 +410,9 @@ export function mountRuns(app) {
   function codeNote(run) {
     const same = JSON.stringify([run.config, run.dataset.sha256]);
     const original = kept.find((other) => !other.code?.length && JSON.stringify([other.config, other.dataset.sha256]) === same);
-    let note = `Edited code: ${run.code.join(', ')}.`;
+    let note = `Edited code: ${(run.code ?? []).join(', ')}.`;
     const steps = Math.min(run.losses.length, original?.losses.length ?? 0);
-    if (steps) {
+    if (original && steps) {
       let step = 0;
       while (step < steps && run.losses[step] === original.losses[step]) step++;
       note += step < steps ? ` Its loss first differs from the installed code's run at step ${step + 1}.`
@@ -380,7 +421,7 @@ export function mountRuns(app) {
     return note;
   }
 
-  /** @param {import('../store.js').RunRecord} run */
+  /** @param {RunRecord} run @param {boolean} onScreen @param {boolean} live */
   function item(run, onScreen, live) {
     const li = element('li', `run${onScreen ? ' current' : ''}`);
     li.dataset.key = run.key;
@@ -391,7 +432,7 @@ export function mountRuns(app) {
       `${config.n_embd} wide · seed ${config.seed} · learning rate ${config.learning_rate}` +
       (onScreen ? ' (on screen)' : '')));
     if (run.code?.length) li.append(element('p', 'run-code', codeNote(run)));
-    const last = run.losses.length ? ` · loss ${smoothed(run.losses).at(-1).toFixed(4)}` : '';
+    const last = run.losses.length ? ` · loss ${/** @type {number} */ (smoothed(run.losses).at(-1)).toFixed(4)}` : '';
     // a run opened from a file made elsewhere has no training time here
     const time = run.seconds > 0 ? ` · ${formatSeconds(run.seconds)}` : '';
     const when = new Date(run.updated).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'medium' });
@@ -402,17 +443,17 @@ export function mountRuns(app) {
     const label = runLabel(run);
     actions.append(
       button('Open', 'open-run', !live || onScreen, async () => {
-        const saved = await store.get(run.key);
+        const saved = await store?.get(run.key);
         if (saved) reopen(saved, label);
         else showError('That run is no longer in the browser.');
       }),
       button('Download', 'download-checkpoint', false, async () => {
-        const saved = await store.get(run.key);
+        const saved = await store?.get(run.key);
         if (saved) saveFile(run.fileName, saved.checkpoint, 'application/json');
       }),
       compareBox(run, onScreen),
       button('Delete', 'delete-run', onScreen, async () => {
-        await store.delete(run.key);
+        await store?.delete(run.key);
         app.compare(app.state.compared.filter((c) => c.key !== run.key));
         await refresh();
       }),
@@ -425,8 +466,9 @@ export function mountRuns(app) {
     return li;
   }
 
+  /** @param {RunRecord} run @param {boolean} onScreen */
   function compareBox(run, onScreen) {
-    const box = /** @type {HTMLInputElement} */ (element('input', 'compare-run'));
+    const box = element('input', 'compare-run');
     box.type = 'checkbox';
     box.checked = app.state.compared.some((c) => c.key === run.key);
     box.disabled = onScreen || run.losses.length === 0;
@@ -441,19 +483,24 @@ export function mountRuns(app) {
   }
 }
 
-/** A kept run in a few words: its dataset, the settings that tell runs apart, and its code if edited. */
+/**
+ * A kept run in a few words: its dataset, the settings that tell runs apart, and its code if edited.
+ * @param {RunRecord} run
+ */
 function runLabel(run) {
   const c = run.config;
   return `${datasetName(run)}, seed ${c.seed}, learning rate ${c.learning_rate}, ${c.n_layer}×${c.n_embd}` +
     (run.code?.length ? `, edited ${run.code.join(', ')}` : '');
 }
 
+/** @param {RunRecord} run */
 function datasetName(run) {
   return run.dataset.builtin ? 'names.txt' : quote(run.dataset.name, 40);
 }
 
+/** @param {string} text @param {string} className @param {boolean} disabled @param {() => void} onClick */
 function button(text, className, disabled, onClick) {
-  const b = /** @type {HTMLButtonElement} */ (element('button', className, text));
+  const b = element('button', className, text);
   b.type = 'button';
   b.disabled = disabled;
   b.addEventListener('click', onClick);

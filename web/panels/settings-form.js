@@ -5,6 +5,8 @@
 import { byId } from '../dom.js';
 import { FIELDS, cliCommand, fieldId, fromHash, parse, scriptCommand, summary, textsOf, toHash } from '../settings.js';
 
+/** @typedef {import('../settings.js').Field} Field */
+
 /** @param {import('../app.js').App} app */
 export function mountSettings(app) {
   const cli = byId('cli-command');
@@ -12,6 +14,7 @@ export function mountSettings(app) {
   const edited = byId('settings-edited');
   const panel = /** @type {HTMLDetailsElement} */ (byId('settings-panel'));
   const folded = byId('settings-summary');
+  /** @type {Record<string, {input: HTMLInputElement, error: HTMLElement}>} each field's, by its key */
   const inputs = {};
   for (const f of FIELDS) inputs[f.key] = makeField(byId('fields'), f, () => onChange());
 
@@ -20,14 +23,17 @@ export function mountSettings(app) {
     if (location.hash !== currentHash()) fill(fromHash(location.hash));
   });
   app.on('dataset', () => onChange()); // the output layer's bound and the parameter count depend on the vocabulary
-  app.on('described', (message) => { app.state.form.numParams = message.numParams; });
+  app.on('described', (/** @type {import('../protocol.js').Described} */ message) => {
+    app.state.form.numParams = message.numParams;
+  });
   // a link's settings, when the page restores the run the user left: they stay in the form, for the next run
   let linked = location.hash.includes('=');
-  app.on('opened', (message) => {
-    if (!(linked && app.state.run.restored)) fill(textsOf(message.config));
+  app.on('opened', (/** @type {import('../protocol.js').Opened} */ message) => {
+    if (!(linked && app.state.run?.restored)) fill(textsOf(message.config));
     linked = false;
   });
 
+  /** @param {Record<string, string>} texts by field key */
   function fill(texts) {
     for (const f of FIELDS) inputs[f.key].input.value = texts[f.key];
     onChange();
@@ -58,13 +64,14 @@ export function mountSettings(app) {
     return toHash(run && !run.script ? textsOf(run.config) : formTexts());
   }
 
-  app.onRender((state) => {
+  app.onRender((/** @type {import('../app.js').App['state']} */ state) => {
     const { run, form } = state;
     const hash = currentHash();
     if (location.hash !== hash) history.replaceState(null, '', hash || location.pathname + location.search);
     const dataset = run ? run.dataset : state.dataset.info;
     const name = dataset && !dataset.builtin ? dataset.name : null;
-    folded.textContent = form.config ? summary(form.config) : '';
+    folded.textContent = run?.script ? `${run.script.name} runs with the settings in its file`
+      : form.config ? summary(form.config) : '';
     if (run?.script) cli.textContent = scriptCommand(run.script.name, name);
     else if (run) cli.textContent = cliCommand(run.config, name);
     else cli.textContent = form.config ? cliCommand(form.config, name) : 'Fix the settings marked above.';
@@ -74,6 +81,7 @@ export function mountSettings(app) {
     cliCode.textContent = code.length ? `With edited code (${code.join(', ')}): run it in the folder of the ` +
       'modified package (Code panel, “Download the modified package”).' : '';
     // settings that differ from the run on screen are for the next run
+    /** @type {Field[]} */
     let changed = [];
     if (run && !run.script) changed = FIELDS.filter((f) => Number(inputs[f.key].input.value.trim() || NaN) !== run.config[f.key]);
     for (const f of FIELDS) inputs[f.key].input.classList.toggle('edited', changed.includes(f));
@@ -84,6 +92,7 @@ export function mountSettings(app) {
   });
 }
 
+/** @param {HTMLElement} container @param {Field} f @param {() => void} onInput */
 function makeField(container, f, onInput) {
   const id = fieldId(f);
   const wrapper = document.createElement('div');

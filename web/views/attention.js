@@ -6,15 +6,23 @@ import { percent, pyRepr } from '../pyrepr.js';
 import { Heatmap, blues } from './heatmap.js';
 import { shown } from './next-token.js';
 
-/** A position's label: the start token, or the character read there. */
+/** A position's label: the start token, or the character read there. @param {string} token */
 export function positionLabel(token) {
   return token === 'BOS' ? '^' : shown(token);
 }
 
 export class AttentionView {
-  /** @param {HTMLElement} container @param {HTMLElement} readout @param {(piece: object) => void} pick */
+  /**
+   * @param {HTMLElement} container @param {HTMLElement} readout
+   * @param {(piece: Extract<import('../protocol.js').GraphPiece, {kind: 'attention'}>) => void} pick
+   */
   constructor(container, readout, pick) {
-    Object.assign(this, { container, readout, pick, maps: [], shape: '' });
+    this.container = container;
+    this.readout = readout;
+    this.pick = pick;
+    /** @type {{map: Heatmap, cells: HTMLTableCellElement[][]}[][]} [layer][head] */
+    this.maps = [];
+    this.shape = '';
   }
 
   reset() {
@@ -40,17 +48,18 @@ export class AttentionView {
     }));
   }
 
+  /** @param {number[][][][]} attention @param {string[]} labels @param {string} shape */
   build(attention, labels, shape) {
     this.reset();
     this.shape = shape;
-    const name = (i) => (labels[i] === 'BOS' ? 'the start' : `“${shown(labels[i])}”`);
-    const header = (text, scope) => {
+    const name = (/** @type {number} */ i) => (labels[i] === 'BOS' ? 'the start' : `“${shown(labels[i])}”`);
+    const header = (/** @type {string} */ text, /** @type {string} */ scope) => {
       const th = document.createElement('th');
       th.scope = scope;
       th.textContent = text;
       return th;
     };
-    const position = (i) => `${i} ${labels[i] === 'BOS' ? 'start' : shown(labels[i])}`;
+    const position = (/** @type {number} */ i) => `${i} ${labels[i] === 'BOS' ? 'start' : shown(labels[i])}`;
     this.maps = attention.map((heads, layer) => heads.map((rows, head) => {
       const figure = document.createElement('figure');
       const caption = document.createElement('figcaption');

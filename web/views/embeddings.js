@@ -13,6 +13,7 @@ const HEIGHT = 300;
 const PAD = 18;
 const VOWELS = new Set('aeiouAEIOU');
 
+/** @param {string} tag @param {Record<string, string | number>} attributes @param {string} text */
 function svg(tag, attributes = {}, text = '') {
   const node = document.createElementNS(SVG, tag);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
@@ -26,7 +27,8 @@ export class EmbeddingsView {
    * @param {HTMLElement} positions @param {HTMLElement} positionsReadout
    */
   constructor(container, readout, positions, positionsReadout) {
-    Object.assign(this, { container, readout });
+    this.container = container;
+    this.readout = readout;
     this.positions = new Heatmap(positions, {
       label: 'Cosine similarity of every two position embeddings', colour: redBlue, readout: positionsReadout,
       describe: (a, b, value) => `Positions ${a} and ${b}: cosine similarity ${pyRepr(value)}`,
@@ -42,11 +44,12 @@ export class EmbeddingsView {
   update({ tokens, points, explained, positions }) {
     const xs = points.map((p) => p[0]);
     const ys = points.map((p) => p[1]);
+    /** @param {number[]} values */
     const span = (values) => Math.max(...values.map(Math.abs)) || 1; // centred data: 0 in the middle
     const [sx, sy] = [span(xs), span(ys)];
-    const x = (v) => WIDTH / 2 + (v / sx) * (WIDTH / 2 - PAD);
-    const y = (v) => HEIGHT / 2 - (v / sy) * (HEIGHT / 2 - PAD);
-    const share = (r) => `${(100 * r).toFixed(0)}%`;
+    const x = (/** @type {number} */ v) => WIDTH / 2 + (v / sx) * (WIDTH / 2 - PAD);
+    const y = (/** @type {number} */ v) => HEIGHT / 2 - (v / sy) * (HEIGHT / 2 - PAD);
+    const share = (/** @type {number} */ r) => `${(100 * r).toFixed(0)}%`;
     const describe = `Token embeddings on their first two principal components (${share(explained[0])} and ` +
       `${share(explained[1])} of the variance); the table after it lists the coordinates`;
     const picture = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': describe,

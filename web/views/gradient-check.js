@@ -15,7 +15,10 @@ export class GradientCheckView {
     this.container.replaceChildren();
   }
 
-  /** The check could not run (a text outside the vocabulary, diverged weights): said here, where it was asked for. */
+  /**
+   * The check could not run (a text outside the vocabulary, diverged weights): said here, where it was asked for.
+   * @param {string} message
+   */
   fail(message) {
     const error = document.createElement('p');
     error.className = 'error';

@@ -9,13 +9,16 @@ import { pyRepr } from '../pyrepr.js';
 /** Fill colours: what a node is. */
 const FILLS = { param: '#dcfce7', const: '#f3f4f6', root: '#fef3c7', op: '#ffffff' };
 
-/** Text for a DOT string: quotes and backslashes escaped, control characters written out (SVG cannot hold them). */
+/**
+ * Text for a DOT string: quotes and backslashes escaped, control characters written out (SVG cannot hold them).
+ * @param {string} text
+ */
 function dotText(text) {
   return String(text).replace(/[\\"]/g, (c) => `\\${c}`)
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** Four significant digits, to read; the exact repr is in the tooltip and the table. */
+/** Four significant digits, to read; the exact repr is in the tooltip and the table. @param {number} x */
 function short(x) {
   if (x === 0 || !Number.isFinite(x)) return pyRepr(x);
   return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e5 ? String(Number(x.toPrecision(4))) : x.toExponential(3);
@@ -52,6 +55,7 @@ export class GraphView {
       this.status.textContent = `The graph cannot be drawn: ${event.message || 'its layout engine failed to load'}.`;
     };
     this.requested = 0; // the id of the latest layout asked for: older answers are dropped
+    /** @type {{graph: import('../protocol.js').Graph, caption: string} | null} the latest asked for */
     this.pending = null;
     const tools = document.createElement('div');
     tools.className = 'graph-tools';
@@ -70,8 +74,10 @@ export class GraphView {
       if (event.ctrlKey || event.metaKey) this.panzoom.zoomWithWheel(event);
     });
     this.placed = ''; // the piece whose drawing was last placed: a live refresh of it keeps the user's pan and zoom
-    for (const [text, action] of [['Zoom in', () => this.panzoom.zoomIn()], ['Zoom out', () => this.panzoom.zoomOut()],
-      ['Back to the result', () => this.showRoot()]]) {
+    /** @type {[string, () => void][]} */
+    const actions = [['Zoom in', () => this.panzoom.zoomIn()], ['Zoom out', () => this.panzoom.zoomOut()],
+      ['Back to the result', () => this.showRoot()]];
+    for (const [text, action] of actions) {
       const button = document.createElement('button');
       button.type = 'button';
       button.textContent = text;
@@ -100,6 +106,7 @@ export class GraphView {
   /** @param {import('../protocol.js').LayoutReply} reply */
   onLayout(reply) {
     if (reply.id !== this.requested) return;
+    const pending = /** @type {NonNullable<GraphView['pending']>} */ (this.pending); // asked for with this id
     if ('error' in reply) {
       this.status.textContent = `The graph cannot be drawn: ${reply.error}`;
       return;
@@ -111,17 +118,17 @@ export class GraphView {
       return;
     }
     drawing.setAttribute('role', 'img');
-    drawing.setAttribute('aria-label', `${this.pending.caption}: the table after it lists the nodes`);
+    drawing.setAttribute('aria-label', `${pending.caption}: the table after it lists the nodes`);
     this.canvas.replaceChildren(document.importNode(drawing, true));
-    this.canvas.dataset.nodes = String(this.pending.graph.nodes.length);
-    if (this.pending.caption !== this.placed) this.showRoot();
-    this.placed = this.pending.caption;
+    this.canvas.dataset.nodes = String(pending.graph.nodes.length);
+    if (pending.caption !== this.placed) this.showRoot();
+    this.placed = pending.caption;
   }
 
   /** Life size, the piece's result (the root, the rightmost node) at the right of the view: read it, then go back. */
   showRoot() {
     const root = [...this.canvas.querySelectorAll('g.node')]
-      .find((node) => node.querySelector('title')?.textContent === `n${this.pending.graph.root}`);
+      .find((node) => node.querySelector('title')?.textContent === `n${this.pending?.graph.root}`);
     if (!root) return;
     this.panzoom.reset({ animate: false });
     const at = root.getBoundingClientRect();
@@ -130,6 +137,7 @@ export class GraphView {
       this.stage.clientHeight / 2 - (at.top + at.height / 2 - origin.top), { animate: false });
   }
 
+  /** @param {import('../protocol.js').Graph} graph @param {string} caption */
   describe(graph, caption) {
     const { nodes, truncated, loss } = graph;
     this.status.textContent = `${caption}: ${nodes.length} nodes${truncated ? ' (the rest cut off to stay readable)' : ''}; ` +

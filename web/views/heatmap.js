@@ -6,16 +6,16 @@ const MAX_SIDE_PX = 260; // the grid's size at most, in CSS pixels: a block of 2
 const MAX_CELL_PX = 22;
 const LABEL_PX = 16; // the gutter for the row and column labels
 
-/** Sequential: 0 white to 1 dark blue (a weight, a probability). */
+/** Sequential: 0 white to 1 dark blue (a weight, a probability). @param {number} value */
 export function blues(value) {
   const t = Math.max(0, Math.min(1, value));
   return `rgb(${Math.round(255 - 225 * t)}, ${Math.round(255 - 190 * t)}, ${Math.round(255 - 100 * t)})`;
 }
 
-/** Diverging: -1 blue, 0 white, 1 red (a cosine similarity). */
+/** Diverging: -1 blue, 0 white, 1 red (a cosine similarity). @param {number} value */
 export function redBlue(value) {
   const t = Math.max(-1, Math.min(1, value));
-  const fade = (c) => Math.round(255 - (255 - c) * Math.abs(t));
+  const fade = (/** @type {number} */ c) => Math.round(255 - (255 - c) * Math.abs(t));
   return t >= 0 ? `rgb(${fade(200)}, ${fade(40)}, ${fade(40)})` : `rgb(${fade(37)}, ${fade(99)}, ${fade(235)})`;
 }
 
@@ -33,7 +33,14 @@ export class Heatmap {
     this.canvas.setAttribute('aria-label', label);
     this.canvas.className = 'heatmap';
     container.append(this.canvas);
-    Object.assign(this, { colour, readout, describe, pick, rows: [], cell: 0 });
+    this.colour = colour;
+    this.readout = readout;
+    this.describe = describe;
+    this.pick = pick;
+    /** @type {ArrayLike<number>[]} */
+    this.rows = [];
+    this.cell = 0;
+    /** @param {MouseEvent} event @returns {[number, number] | null} the row and column under the pointer */
     const at = (event) => {
       const box = this.canvas.getBoundingClientRect();
       const row = Math.floor((event.clientY - box.top - LABEL_PX) / this.cell);
@@ -61,7 +68,7 @@ export class Heatmap {
     const ratio = window.devicePixelRatio || 1;
     Object.assign(this.canvas, { width: side * ratio, height: side * ratio });
     this.canvas.style.width = this.canvas.style.height = `${side}px`;
-    const ctx = this.canvas.getContext('2d');
+    const ctx = /** @type {CanvasRenderingContext2D} */ (this.canvas.getContext('2d')); // a canvas of its own
     ctx.scale(ratio, ratio);
     ctx.clearRect(0, 0, side, side);
     rows.forEach((row, r) => {

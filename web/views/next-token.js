@@ -6,18 +6,27 @@ import { percent, pyRepr } from '../pyrepr.js';
 
 const MAX_BARS = 40; // a vocabulary of thousands (Chinese text): the most likely 40, and the rest summed up
 
-/** How a token reads on screen: the start/end token as "end", a space as a visible mark, and a character that shows
- * nothing by itself (a tab, another space, a control or format character, a lone combining mark) as its code point. */
+/**
+ * How a token reads on screen: the start/end token as "end", a space as a visible mark, and a character that shows
+ * nothing by itself (a tab, another space, a control or format character, a lone combining mark) as its code point.
+ * @param {string} token
+ */
 export function shown(token) {
   if (token === 'BOS') return 'end';
   if (token === ' ') return '␣';
-  return /^[\p{C}\p{Z}\p{M}]$/u.test(token) ? `U+${token.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}` : token;
+  if (!/^[\p{C}\p{Z}\p{M}]$/u.test(token)) return token;
+  const code = /** @type {number} */ (token.codePointAt(0)); // one character: it has one
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 export class NextTokenView {
   /** @param {HTMLElement} list @param {HTMLElement} summary @param {(token: string) => void} pick */
   constructor(list, summary, pick) {
-    Object.assign(this, { list, summary, pick, slots: [] });
+    this.list = list;
+    this.summary = summary;
+    this.pick = pick;
+    /** @type {ReturnType<NextTokenView['slot']>[]} */
+    this.slots = [];
   }
 
   reset() {
@@ -31,7 +40,7 @@ export class NextTokenView {
     const order = tokens.map((_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b);
     const top = order.slice(0, MAX_BARS);
     while (this.slots.length < top.length) this.slots.push(this.slot());
-    while (this.slots.length > top.length) this.slots.pop().item.remove();
+    while (this.slots.length > top.length) this.slots.pop()?.item.remove();
     const largest = probs[top[0]];
     const uniform = 1 / tokens.length;
     top.forEach((id, rank) => {
@@ -71,7 +80,7 @@ export class NextTokenView {
     const value = document.createElement('span');
     value.className = 'p';
     button.append(char, track, value);
-    button.addEventListener('click', () => this.pick(button.dataset.token));
+    button.addEventListener('click', () => this.pick(/** @type {string} */ (button.dataset.token))); // set by update()
     item.append(button);
     this.list.append(item);
     return { item, button, char, fill, mark, value };
