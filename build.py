@@ -11,7 +11,8 @@ Python tools (pyodide-build needs Python >= 3.12, so one is looked for), and `np
 need a Chromium that starts: Playwright's own where installed, else the system's (Debian's, which .ci/run installs);
 with neither, Playwright's is downloaded into .venv/ms-playwright. What cannot be set up (no Python >= 3.12, no
 venv module, no Node.js 18+ or npm, no Chromium and no way to download one) stops the command first, in one line
-saying what to install.
+saying what to install. Firefox and WebKitGTK are optional: test says in one line that its smoke tests in them are
+skipped where they are missing.
 """
 
 import argparse
@@ -225,6 +226,18 @@ def check_browser(python):
         fail(f"the browser tests' Chromium does not start: {first_line(error)}{hint}")
 
 
+def note_other_browsers():
+    """test: Firefox and WebKitGTK are optional. Without them the page's smoke tests in them (test_page_engines) are
+    skipped, which one line says here (under CI, which installs them, those tests fail instead)."""
+    found = {'Firefox': shutil.which('firefox-esr') or shutil.which('firefox'),
+             "WebKitGTK's WebDriver": shutil.which('WebKitWebDriver'),
+             'Xvfb': shutil.which('Xvfb') or os.environ.get('DISPLAY')}
+    missing = [name for name, where in found.items() if not where]
+    if missing:
+        log(f"no {' and no '.join(missing)}: the page's smoke tests in Firefox and WebKit are skipped where they are "
+            "missing (Debian/Ubuntu: `sudo apt-get install firefox-esr webkit2gtk-driver xvfb`)")
+
+
 # ---- the build ----
 
 
@@ -406,6 +419,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 def test(pytest_args):
     check_browser(venv_python())
+    note_other_browsers()
     build_site()
     sys.exit(subprocess.run([str(VENV / 'bin' / 'python'), '-m', 'pytest', *pytest_args], cwd=ROOT).returncode)
 

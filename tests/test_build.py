@@ -250,6 +250,21 @@ def test_one_project_cache(build):
     assert build.PLAYWRIGHT_BROWSERS == browser.PLAYWRIGHT_BROWSERS
 
 
+def test_firefox_and_webkit_are_optional(build, tmp_path, monkeypatch, capsys):
+    """Without them `test` goes on, saying in one line that their smoke tests are skipped; with them, nothing."""
+    monkeypatch.setenv('PATH', str(tmp_path))
+    monkeypatch.delenv('DISPLAY', raising=False)
+    build.note_other_browsers()
+    assert capsys.readouterr().out == (
+        "build.py: no Firefox and no WebKitGTK's WebDriver and no Xvfb: the page's smoke tests in Firefox and WebKit "
+        "are skipped where they are missing (Debian/Ubuntu: `sudo apt-get install firefox-esr webkit2gtk-driver "
+        "xvfb`)\n")
+    for name in ['firefox-esr', 'WebKitWebDriver', 'Xvfb']:
+        script(tmp_path / name, 'exit 0')
+    build.note_other_browsers()
+    assert capsys.readouterr() == ('', '')
+
+
 # ---- the build, and the deploy ----
 
 def test_the_same_checkout_builds_the_same_bytes(build, tmp_path):
