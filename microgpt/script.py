@@ -29,6 +29,7 @@ imported during a run keeps the exact functions it imported from math (the same 
 """
 import ast
 import builtins
+import codecs
 import hashlib
 import importlib.util
 import io
@@ -334,10 +335,12 @@ HELPERS = dict(_DEFAULT.helpers)  # the names compile_exact's code calls, and th
 
 
 class _Stream(io.TextIOBase):
-    """sys.stdout or sys.stderr of a run: every write goes to write(name, text) at once, as written."""
+    """sys.stdout or sys.stderr of a run: every write goes to write(name, text) at once, as written; bytes written to
+    its `buffer` (as python3's sys.stdout.buffer takes them) too, decoded as UTF-8."""
 
     def __init__(self, write, name, errors):
         self._write, self._name, self._errors = write, name, errors
+        self.buffer = _Buffer(self)
 
     encoding = property(lambda self: 'utf-8')
     errors = property(lambda self: self._errors)
@@ -362,6 +365,24 @@ class _Stream(io.TextIOBase):
 
     def isatty(self):
         return False
+
+
+class _Buffer(io.BufferedIOBase):
+    """The `buffer` of a run's stream: bytes, decoded as they come (a character split across two writes waits for its
+    second half); bytes that are no UTF-8 show as U+FFFD, since the page passes text."""
+
+    def __init__(self, stream):
+        self._stream, self._decoder = stream, codecs.getincrementaldecoder('utf-8')('replace')
+
+    def write(self, data):
+        data = memoryview(data).tobytes()  # what BufferedWriter takes: bytes, bytearray, memoryview; else TypeError
+        text = self._decoder.decode(data)
+        if text:
+            self._stream._write(self._stream._name, text)
+        return len(data)
+
+    def writable(self):
+        return True
 
 
 def _default_warnings():
@@ -409,7 +430,10 @@ def _exit_status(code, stderr):
         return 0
     if isinstance(code, int):
         return code & 0xFF if -2**63 <= code < 2**63 else 0xFF  # C's exit() keeps 8 bits; PyLong_AsLong's -1 beyond
-    print(code, file=stderr)
+    try:
+        print(code, file=stderr)
+    except Exception:  # a code whose str() fails: python3 prints nothing
+        pass
     return 1
 
 
@@ -444,7 +468,7 @@ def run(source, filename='microgpt.py', write=None, dataset=None, exact=True):
     stdout, stderr = _Stream(write, 'stdout', 'strict'), _Stream(write, 'stderr', 'backslashreplace')
     workdir = tempfile.mkdtemp(prefix='microgpt-script-')
     saved_cwd, saved_argv, saved_path = os.getcwd(), sys.argv, sys.path[:]
-    saved_streams = sys.stdin, sys.stdout, sys.stderr, sys.excepthook
+    saved_streams = sys.stdin, sys.stdout, sys.stderr, sys.excepthook, sys.__stdout__, sys.__stderr__
     saved_modules = {name: sys.modules.get(name) for name in ('__main__', 'math')}
     saved_random = {name: getattr(random, name) for name in subs.random}, random.getstate()
     saved_lines = linecache.cache.get(filename)
@@ -469,7 +493,9 @@ def run(source, filename='microgpt.py', write=None, dataset=None, exact=True):
                     f.write(dataset)
             os.chdir(workdir)
             sys.argv, sys.path[:0] = [filename], [workdir]
+            # sys.__stdout__ too: in python3 it is sys.stdout, and a script may print to it
             sys.stdin, sys.stdout, sys.stderr = io.StringIO(), stdout, stderr
+            sys.__stdout__, sys.__stderr__ = stdout, stderr
             sys.modules['__main__'] = module
             if exact:
                 module.__dict__.update(subs.helpers)
@@ -491,13 +517,21 @@ def run(source, filename='microgpt.py', write=None, dataset=None, exact=True):
                 _offline = False
                 _trim(e)
                 if sys.excepthook is not saved_streams[3]:  # the script's own hook, as python3 would call it
-                    sys.excepthook(type(e), e, e.__traceback__)
+                    try:
+                        sys.excepthook(type(e), e, e.__traceback__)
+                    except Exception as hook_error:  # python3 shows both (Python/pythonrun.c, _PyErr_PrintEx)
+                        if hook_error.__context__ is e:  # python3 calls the hook outside any handler
+                            hook_error.__context__ = None
+                        print('Error in sys.excepthook:', file=stderr)
+                        traceback.print_exception(_trim(hook_error), file=stderr)
+                        print('\nOriginal exception was:', file=stderr)
+                        traceback.print_exception(e, file=stderr)
                 else:
                     traceback.print_exception(e, file=stderr)
                 status = 130 if isinstance(e, KeyboardInterrupt) else 1
     finally:
         _offline = False
-        sys.stdin, sys.stdout, sys.stderr, sys.excepthook = saved_streams
+        sys.stdin, sys.stdout, sys.stderr, sys.excepthook, sys.__stdout__, sys.__stderr__ = saved_streams
         sys.argv, sys.path[:] = saved_argv, saved_path
         for name, value in saved_modules.items():
             if value is None:
@@ -525,19 +559,26 @@ class OutputParser:
     feed(text) returns the events of the lines it completes:
         {'kind': 'loss', 'step': 1, 'steps': 1000, 'loss': 3.366} from `step    1 / 1000 | loss 3.3660`
         {'kind': 'sample', 'index': 1, 'text': 'kamon'} from `sample  1: kamon` (the text may be empty)
-    finish() those of a last line without an end. Other lines give none: a fork that prints otherwise gives none.
+    finish() those of a last line without an end. Other lines give none: a fork that prints otherwise gives none,
+    as do lines longer than MAX_LINE and steps beyond MAX_STEP.
     """
 
     _LOSS = re.compile(r'\s*step\s+(\d+)\s*/\s*(\d+)\s*\|\s*loss\s+(\S+)\s*')
     _SAMPLE = re.compile(r'\s*sample\s+(\d+): ?(.*)')
     _END = re.compile(r'[\r\n]')
+    MAX_LINE = 1000  # characters: a longer line is no progress line; only its start is kept while it grows
+    MAX_STEP = 10 ** 9  # a loss line naming a larger step is no progress line (the page counts steps in doubles)
 
     def __init__(self):
         self._partial = ''
 
     def feed(self, text):
-        lines = self._END.split(self._partial + text)
-        self._partial = lines.pop()
+        *lines, last = self._END.split(text)
+        if not lines:  # no line ends here: output without newlines grows one line, kept only up to what can match
+            self._partial = (self._partial + last)[:self.MAX_LINE + 1]
+            return []
+        lines[0] = self._partial + lines[0]
+        self._partial = last[:self.MAX_LINE + 1]
         return [event for event in map(self._event, lines) if event]
 
     def finish(self):
@@ -546,13 +587,18 @@ class OutputParser:
         return [event] if event else []
 
     def _event(self, line):
+        if len(line) > self.MAX_LINE:
+            return None
         m = self._LOSS.fullmatch(line)
         if m:
             try:
                 loss = float(m[3])
             except ValueError:
                 return None
-            return {'kind': 'loss', 'step': int(m[1]), 'steps': int(m[2]), 'loss': loss}
+            step, steps = int(m[1]), int(m[2])
+            if max(step, steps) > self.MAX_STEP:
+                return None
+            return {'kind': 'loss', 'step': step, 'steps': steps, 'loss': loss}
         m = self._SAMPLE.fullmatch(line)
         if m:
             return {'kind': 'sample', 'index': int(m[1]), 'text': m[2]}

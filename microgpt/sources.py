@@ -30,7 +30,8 @@ PACKAGE_DIR = Path(__file__).parent
 # then the settings and the files around them, then the command line. This module is not among them: an edit of the
 # machinery that writes and re-imports the edits could leave the page unable to undo it.
 MODULES = ('model.py', 'autograd.py', 'optim.py', 'trainer.py', 'sampling.py', 'data.py', 'config.py', 'state.py',
-           'checkpoint.py', 'inspect.py', 'libm.py', 'script.py', 'limits.py', 'cli.py', '__init__.py', '__main__.py')
+           'checkpoint.py', 'inspect.py', 'heldout.py', 'libm.py', 'script.py', 'limits.py', 'cli.py', '__init__.py',
+           '__main__.py')
 DATA = ('names.txt',)  # the other files the package reads at run time (pyproject.toml's package-data)
 MAX_CHARS = 1_000_000  # per module; the largest, libm.py, has ~30,000
 MAX_NESTING = 1000  # an expression's depth, at most (see too_deep); the package's deepest is 54

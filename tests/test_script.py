@@ -138,6 +138,8 @@ ERRORS = {
                 b'print(x)\n',
     'argv.py': b'import os, sys\nprint(sys.argv, __name__, os.path.basename(__file__), open(__file__).read()[:6])\n'
                b'print(os.path.exists("input.txt"))\n',
+    'hook.py': b'import sys\ndef hook(*args):\n    1 / 0\nsys.excepthook = hook\nprint("x")\n'
+               b'raise ValueError("boom")\n',
 }
 
 
@@ -148,6 +150,12 @@ def test_errors_and_exits_as_python3_reports_them(tmp_path, lib, name):
     assert in_process(source, name, dataset=None)[:3] == expected
     assert expected[2] == {'unclosed.py': 1, 'exit3.py': 3, 'exit_none.py': 0, 'exit256.py': 7, 'warns.py': 0,
                            'argv.py': 0}.get(name, 1)
+
+
+def test_an_exit_code_that_cannot_be_printed_is_status_1():
+    # python3 prints nothing for it (3.13 then reports the RuntimeError as "ignored on threading shutdown")
+    source = b'class Code:\n    def __str__(self):\n        raise RuntimeError("no text")\n\nraise SystemExit(Code())\n'
+    assert in_process(source, 'bad_exit.py')[:3] == (b'', '', 1)
 
 
 def test_what_the_errors_say():
@@ -525,6 +533,41 @@ def test_the_parser_is_liberal_in_what_it_reads():
         {'kind': 'sample', 'index': 3, 'text': 'name'}, {'kind': 'sample', 'index': 4, 'text': ''}]
     assert parser.feed('epoch 1 loss 2.0\nhello\n') == [] and parser.feed('sample 5: last') == []
     assert parser.finish() == [{'kind': 'sample', 'index': 5, 'text': 'last'}] and parser.finish() == []
+
+
+def test_the_parser_ignores_lines_that_cannot_be_progress():
+    parser = script.OutputParser()
+    # output without line ends keeps only what can still match, and costs time in proportion to it (a quadratic
+    # parser would take minutes here)
+    for _ in range(20_000):
+        assert parser.feed('x' * 500) == []
+    assert len(parser._partial) == script.OutputParser.MAX_LINE + 1
+    assert parser.feed('\nstep 1 / 2 | loss 3.0\n') == [{'kind': 'loss', 'step': 1, 'steps': 2, 'loss': 3.0}]
+    long = 'sample 1: ' + 'a' * script.OutputParser.MAX_LINE
+    assert parser.feed(long + '\n' + long[:script.OutputParser.MAX_LINE] + '\n') == [
+        {'kind': 'sample', 'index': 1, 'text': 'a' * (script.OutputParser.MAX_LINE - 10)}]
+    # steps the page could not count exactly: no progress (a double holds integers to 2**53)
+    big = script.OutputParser.MAX_STEP
+    assert parser.feed(f'step {big} / {big} | loss 1.0\nstep {big + 1} / 5 | loss 1.0\n'
+                       f'step 1 / {10 ** 30} | loss 1.0\n') == [
+        {'kind': 'loss', 'step': big, 'steps': big, 'loss': 1.0}]
+
+
+def test_bytes_and_the_original_streams_are_output_too(tmp_path):
+    source = rb"""import os, sys
+print("a", flush=True)
+sys.stdout.buffer.write("\u00e9t\u00e9\n".encode())
+sys.stdout.buffer.write(b"\xe2\x82")  # half a character: its end comes next
+sys.stdout.buffer.write(b"\xac\n")
+print("b", file=sys.__stdout__)
+print("c", file=sys.__stderr__)
+sys.stdout.buffer.flush()
+print(sys.stdout is sys.__stdout__, sys.stdout.buffer.writable())
+"""
+    stdout, stderr, status, _ = in_process(source, 'streams.py')
+    assert (stdout, stderr, status) == native(tmp_path, source, 'streams.py')
+    assert stdout.decode() == 'a\n\u00e9t\u00e9\n\u20ac\nb\nTrue True\n' and stderr == 'c\n'
+    assert sys.__stdout__ is not None and sys.stdout is not None  # given back
 
 
 def test_is_reference():

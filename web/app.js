@@ -9,7 +9,7 @@
 /** @typedef {import('./protocol.js').Dataset} Dataset */
 /** @typedef {import('./protocol.js').Edits} Edits */
 
-import { STUCK_MS } from './protocol.js';
+import { SCRIPT_WORKER, STUCK_MS } from './protocol.js';
 
 /**
  * The run on screen. `id` tags the worker's replies about it (they change with every train or open); `key` names it
@@ -74,6 +74,13 @@ export class App {
     this.restartNote = ''; // what the status says once a restarted Python is ready
     this.spare = null; // a worker started while the page waits for a possibly stuck one ({worker, replies})
     this.worker = this.startWorker();
+    /**
+     * The Pythons of the user's scripts, each a worker of its own, ended after its script: `next` checks scripts and
+     * runs the next one, `running` runs one now; `check`, the last check asked for, until answered.
+     * @type {{next: Worker | null, running: Worker | null, check: import('./protocol.js').ScriptCheckRequest | null,
+     *         checks: number}}
+     */
+    this.scripts = { next: null, running: null, check: null, checks: 0 };
     this.on('loading', ({ loaded, total }) => {
       if (loaded < total) this.setPhase('loading', `Loading the Python runtime: ${mb(loaded)} of ${mb(total)} MB…`);
       else this.setPhase('loading', 'Starting Python…');
@@ -199,12 +206,9 @@ export class App {
   reset() {
     this.replacing('reset');
     const { run, phase } = this.state;
-    if (run?.script && phase === 'training') {
-      this.restartNote = `Reset: ${run.script.name} was stopped by restarting Python; your settings, dataset and code ` +
-        'are kept.';
-      return this.restart();
-    }
-    if (phase === 'training' || phase === 'paused') {
+    if (run?.script) {
+      this.retireScript();
+    } else if (phase === 'training' || phase === 'paused') {
       this.send({ type: 'stop', run: run.id });
       this.arm('reset', run.id);
     } else if (this.state.opening) { // its answer shows the worker is not stuck (its code may loop as it is imported)
@@ -242,30 +246,101 @@ export class App {
 
   /**
    * Run a script of the user's as it is (its bytes, its file name), on the current dataset, as the run on screen: its
-   * output's losses draw the chart, its samples the names. `exact`: with glibc's libm (see ScriptRequest).
+   * output's losses draw the chart, its samples the names. `exact`: with glibc's libm (see ScriptRequest). It runs in
+   * a Python of its own (the next script worker), so the training Python never sees it.
    */
   runScript(bytes, name, exact) {
     this.replacing('script');
     this.clearRun();
-    const { info, vocabSize } = this.state.dataset;
+    const { info, vocabSize, bytes: dataset } = this.state.dataset;
     const run = newRun(++this.state.runs, crypto.randomUUID(), this.state.form.config, info, []);
     Object.assign(run, { script: { name, exact }, steps: 0, vocabSize });
     this.state.run = run;
     this.state.codeFailure = null;
     this.setPhase('training');
-    this.send({ type: 'script', run: run.id, bytes: bytes.slice(0), name, exact });
+    const worker = this.scripts.running = this.scriptWorker();
+    this.scripts.next = null;
+    if (this.scripts.check) this.checkScript(this.scripts.check); // asked of this one, which now runs the script
+    /** @type {import('./protocol.js').ScriptRequest} */
+    const message = { type: 'script', run: run.id, bytes: bytes.slice(0), name, exact, dataset: dataset?.slice(0) ?? null };
+    worker.postMessage(message, [message.bytes, ...(message.dataset ? [message.dataset] : [])]);
   }
 
-  /**
-   * Stop a running script: Python reads no message until the script returns, so the worker is ended and a fresh one
-   * started. The script's output, chart and names stay on screen.
-   */
+  /** Stop a running script: its Python reads no message until the script returns, so its worker is ended. The
+   * script's output, chart and names stay on screen. */
   stopScript() {
     const { run } = this.state;
     run.finished = true;
-    this.restartNote = `Stopped ${run.script.name}${run.step ? ` at step ${run.step}` : ''}: a running script is ` +
-      'stopped by restarting Python.';
-    this.restart(run);
+    this.retireScript();
+    this.setPhase('stopped', `Stopped ${run.script.name}${run.step ? ` at step ${run.step}` : ''}.`);
+  }
+
+  /**
+   * Ask a script worker what it can tell of a script before it runs (ScriptChecked); returns the request's id. A
+   * check is asked again of the next worker if its worker goes before it answers.
+   * @param {{name: string, bytes: ArrayBuffer} | import('./protocol.js').ScriptCheckRequest} script
+   */
+  checkScript({ name, bytes }) {
+    const check = { type: /** @type {const} */ ('script-check'), id: ++this.scripts.checks, name, bytes };
+    this.scripts.check = check;
+    this.scriptWorker().postMessage({ ...check, bytes: bytes.slice(0) });
+    return check.id;
+  }
+
+  /** The script worker waiting for the next script, started now if there is none: Python takes a second to load. */
+  scriptWorker() {
+    if (!this.scripts.next) {
+      const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: SCRIPT_WORKER });
+      worker.onmessage = (event) => this.onScriptReply(worker, event.data);
+      worker.onerror = (event) => {
+        event.preventDefault();
+        this.onScriptReply(worker, { type: 'error', context: 'script', message: event.message || 'its worker failed',
+          cause: 'fatal' });
+      };
+      this.scripts.next = worker;
+    }
+    return this.scripts.next;
+  }
+
+  /** End the running script's worker: the script may have changed anything in its Python. */
+  retireScript() {
+    this.scripts.running?.terminate();
+    this.scripts.running = null;
+  }
+
+  /**
+   * A script worker's reply: the running one's output, progress, end or failure, and the waiting one's check of a
+   * script; nothing else (their own loading and readiness are not the page's). A script cannot post itself (its
+   * Python has no postMessage: worker.js's confine()).
+   * @param {Worker} worker @param {Reply} message
+   */
+  onScriptReply(worker, message) {
+    const { scripts } = this;
+    if (worker === scripts.running) {
+      if (message.type === 'error') return this.scriptFailed(message.message);
+      if (message.type === 'script-done') this.retireScript();
+      if (['script-output', 'progress', 'script-done'].includes(message.type)) this.onReply(message);
+    } else if (worker === scripts.next) {
+      if (message.type === 'script-checked' && message.id === scripts.check?.id) {
+        scripts.check = null;
+        this.onReply(message);
+      } else if (message.type === 'error') { // the check failed, or this Python did not start: the panel says so
+        worker.terminate();
+        scripts.next = null;
+        scripts.check = null;
+        this.onReply({ ...message, context: 'script-check' });
+      }
+    }
+  }
+
+  /** The running script's Python failed outside the script (its exit, its worker's end): the run ends there. */
+  scriptFailed(text) {
+    this.retireScript();
+    const { run } = this.state;
+    if (!run?.script || run.finished) return;
+    run.finished = true;
+    this.setPhase('stopped', `${run.script.name} ended its Python (${text.slice(0, 300)}). Its output so far is kept; ` +
+      'the page goes on.');
   }
 
   /** Names from the current weights: one request at a time (a long one would hold up every later message). */
@@ -295,11 +370,11 @@ export class App {
   becomeReady() {
     if (this.state.phase !== 'loading' || !this.python) return;
     this.status.dataset.readyMs = performance.now().toFixed(0); // since navigation started; for benchmarks
-    this.setPhase(this.state.run?.script ? 'stopped' : 'ready', this.readyText);
+    this.setPhase('ready', this.readyText);
   }
 
-  /** A fresh worker and Python. `keep`: a stopped script's run, which stays on screen (it has no weights to lose). */
-  restart(keep = null) {
+  /** A fresh worker and Python. */
+  restart() {
     this.python = false;
     const spare = this.spare;
     this.spare = null;
@@ -308,8 +383,8 @@ export class App {
     this.state.offerRestart = false;
     this.state.generating = false;
     this.state.opening = null;
+    this.retireScript();
     this.clearRun();
-    this.state.run = keep;
     this.setPhase('loading', 'Loading the Python runtime…');
     if (spare) { // started while the page waited: it may be ready already
       this.worker = spare.worker;
@@ -433,7 +508,7 @@ export class App {
     const about = 'run' in message ? message.run : undefined;
     if (about !== undefined && about !== run?.id && about !== opening?.id && message.type !== 'checkpoint') return;
     for (const handler of this.handlers.get(message.type) ?? []) handler(message);
-    this.render();
+    if (message.type !== 'script-output') this.render(); // a script's output changes only its terminal view
   }
 
   /** A message from the worker: it answered what the page waits for, or it is alive and the wait starts again. */
@@ -505,7 +580,9 @@ export class App {
       return this.render();
     }
     // the panel that asked says what was wrong
-    if (['describe', 'generate', 'checkpoint', 'inspect', 'draw', 'gradient-check'].includes(context)) return this.render();
+    if (['describe', 'generate', 'checkpoint', 'inspect', 'draw', 'gradient-check', 'script-check'].includes(context)) {
+      return this.render();
+    }
     state.requested = null;
     if (context === 'train' || context === 'resume') {
       const what = cause === 'input' ? 'Training stopped' : 'Training failed'; // diverged, the code, or a bug

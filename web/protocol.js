@@ -46,12 +46,15 @@
  *          finite difference, for a few parameters, on `text` as a training document
  * @typedef {{type: 'code'}} CodeRequest  the package's modules as installed
  * @typedef {{type: 'package', code: Edits}} PackageRequest  the package with `code`, as a zip
- * @typedef {{type: 'script-check', name: string, bytes: ArrayBuffer}} ScriptCheckRequest  what the page can tell of
- *          a script before it runs: whether it is the published reference, whether it compiles
- * @typedef {{type: 'script', run: number, name: string, bytes: ArrayBuffer, exact: boolean}} ScriptRequest  run a
- *          single-file script as `python3 name` would, unchanged, in a folder whose input.txt is the current dataset;
- *          `exact`: with glibc's exp, log, pow, sin and cos (microgpt.libm) in place of the platform's. It runs to
- *          its end: the worker reads no message meanwhile, so only ending the worker stops it
+ * @typedef {{type: 'script-check', id: number, name: string, bytes: ArrayBuffer}} ScriptCheckRequest  what the page
+ *          can tell of a script before it runs: whether it is the published reference, whether it compiles; `id`
+ *          pairs the reply with it. To a script worker only (SCRIPT_WORKER)
+ * @typedef {{type: 'script', run: number, name: string, bytes: ArrayBuffer, exact: boolean,
+ *            dataset: ArrayBuffer | null}} ScriptRequest  run a single-file script as `python3 name` would,
+ *          unchanged, in a folder whose input.txt is `dataset` (the page's dataset's bytes; null: the built-in names);
+ *          `exact`: with glibc's exp, log, pow, sin and cos (microgpt.libm) in place of the platform's. To a script
+ *          worker only, once: it runs to its end, reading no message meanwhile, so only ending the worker stops it,
+ *          and the page ends the worker after it anyway
  * @typedef {DatasetRequest | DescribeRequest | TrainRequest | OpenRequest | ControlRequest | GenerateRequest
  *           | CheckpointRequest | LossesCsvRequest | InspectRequest | DrawRequest | GradientCheckRequest | CodeRequest
  *           | PackageRequest | ScriptCheckRequest | ScriptRequest} Request
@@ -122,12 +125,12 @@
  * @typedef {{type: 'gradient-checked', run: number, step: number, text: string, loss: number, h: number,
  *            params: CheckedParam[]}} GradientChecked
  * @typedef {{type: 'code', modules: string[], originals: Edits}} Code  the modules in reading order, as installed
- * @typedef {{type: 'script-checked', name: string, reference: boolean, syntax: {line: number, message: string} | null,
- *            ported: string[]}} ScriptChecked  `reference`: byte for byte the published microgpt.py; `syntax`: why it
- *          does not compile; `ported`: the functions of this platform's libm that differ from glibc's, which an exact
- *          run replaces with microgpt.libm's ports
+ * @typedef {{type: 'script-checked', id: number, name: string, reference: boolean,
+ *            syntax: {line: number, message: string} | null, ported: string[]}} ScriptChecked  `reference`: byte
+ *          for byte the published microgpt.py; `syntax`: why it does not compile; `ported`: the functions of this
+ *          platform's libm that differ from glibc's, which an exact run replaces with microgpt.libm's ports
  * @typedef {{type: 'script-output', run: number, stream: 'stdout' | 'stderr', text: string}} ScriptOutput  what the
- *          script wrote, as it wrote it (`\r` included)
+ *          script wrote, as it wrote it (`\r` included); consecutive writes to one stream may come as one
  * @typedef {{type: 'script-done', run: number, status: number, step: number, seconds: number, names: Name[]}}
  *          ScriptDone  its exit status as python3's; `step`: the last step its output named; `names`: the samples it
  *          printed (`sample i: name`)
@@ -166,3 +169,15 @@ export const CHUNK_SECONDS = 0.05;
  * fresh one (edited code can loop forever inside a step), in ms; twice the longest chunk seen, if longer.
  */
 export const STUCK_MS = 2000;
+
+/**
+ * The name of a worker (`new Worker(url, {name})`) that runs the user's scripts rather than training: a Python of
+ * their own, which the page ends after each script (see worker.js).
+ */
+export const SCRIPT_WORKER = 'script';
+
+/**
+ * How much of a script's output the page keeps, in characters: its first SCRIPT_OUTPUT_KEPT characters (32 Mi) go to
+ * the page whole, for the download; past them the worker sends only the end of each batch, for the terminal view.
+ */
+export const SCRIPT_OUTPUT_KEPT = 32 * 1024 * 1024;

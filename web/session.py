@@ -29,7 +29,6 @@ class Session:
         self.run_edits = {}  # those the current run's trainer was built with: its checkpoints record them
         self.failed = None  # the last exception a call raised, for failure()
         self.docs, self.known, self.vocab_size, self.dataset = None, set(), 0, None
-        self.data = None  # the current dataset's bytes: a script reads them as its input.txt
         self.trainer, self.losses = None, []
         self.run_dataset = None  # the dataset the trainer trains on: the current one may have changed since
         self.final = None  # a finished run's checkpoint, taken before its final samples drew from its generator
@@ -120,9 +119,14 @@ class Session:
         return {'name': name, 'reference': script.is_reference(source), 'syntax': syntax,
                 'ported': [function for function, native in libm.NATIVE.items() if not native]}
 
-    def run_script(self, data, name, exact, emit):
-        """Run a script with the current dataset as its input.txt; `emit(kind, ...)` gets what it writes as it writes
-        it ('stdout' or 'stderr', text) and what its output says ('loss', step, steps, loss; 'sample', name, known)."""
+    def run_script(self, data, name, exact, dataset, emit):
+        """Run a script with `dataset` (the page's dataset's bytes, None for the built-in names) as its input.txt;
+        `emit(kind, ...)` gets what it writes as it writes it ('stdout' or 'stderr', text) and what its output says
+        ('loss', step, steps, loss; 'sample', name, known: a name of the dataset).
+
+        The page runs scripts in a Python of their own, ended after each one: a script may change anything in it."""
+        dataset = microgpt.builtin_names() if dataset is None else bytes(dataset)
+        known = set(microgpt.documents(dataset))
         parser = script.OutputParser()
 
         def said(events):
@@ -130,14 +134,14 @@ class Session:
                 if event['kind'] == 'loss':
                     emit('loss', event['step'], event['steps'], event['loss'])
                 else:
-                    emit('sample', event['text'], event['text'] in self.known)
+                    emit('sample', event['text'], event['text'] in known)
 
         def write(stream, text):
             emit(stream, text)
             if stream == 'stdout':
                 said(parser.feed(text))
 
-        status = script.run(bytes(data), name, write, dataset=self.data, exact=exact)
+        status = script.run(bytes(data), name, write, dataset=dataset, exact=exact)
         said(parser.finish())  # a last line the script did not end
         return {'status': status}
 
@@ -146,7 +150,6 @@ class Session:
     def load_dataset(self, name, data):
         """Parse a dataset (UTF-8 bytes, or None for the built-in names); a bad one raises and the current one stays."""
         self.use(*self.parse(name, data))
-        self.data = microgpt.builtin_names() if data is None else bytes(data)
         return {'dataset': self.dataset, 'vocabSize': self.vocab_size}
 
     def parse(self, name, data):

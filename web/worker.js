@@ -1,13 +1,21 @@
 // The web worker: the only module that touches Pyodide. It loads the runtime and the microgpt wheel once, then
 // trains in chunks of at most CHUNK_SECONDS, yielding to its event loop between chunks so that pause, stop and
 // generate take effect within a chunk. Everything it posts is plain data (see protocol.js).
+//
+// A worker named SCRIPT_WORKER is instead a Python for the user's scripts (Run a script): it checks them and runs one,
+// then the page ends it, since a script may change anything in its Python. Before it answers anything, it takes the
+// network, the page's storage and the way to the page itself out of its global scope, which a script reaches as the
+// `js` module (confine()).
 
 import { loadPyodide, indexURL, lockFileURL, runtimeBytes } from './runtime.js';
-import { CHUNK_SECONDS, PREVIEW_COUNT, PREVIEW_EVERY } from './protocol.js';
+import { CHUNK_SECONDS, PREVIEW_COUNT, PREVIEW_EVERY, SCRIPT_OUTPUT_KEPT, SCRIPT_WORKER } from './protocol.js';
 
 /** @typedef {import('./protocol.js').Request} Request */
 
+const scripts = self.name === SCRIPT_WORKER;
+const postToPage = self.postMessage.bind(self); // kept before confine() takes postMessage away from a script
 const started = performance.now();
+let booted = false;
 countDownloads();
 // The lock file (it names the wheel by its hash) and session.py are always revalidated with the server: a cached
 // copy from before a deploy would name a wheel that is gone, or call an API the new wheel no longer has.
@@ -31,9 +39,52 @@ async function boot() {
   const session = module.Session();
   module.destroy();
   const python = pyodide.runPython('import sys; sys.version.split()[0]');
+  booted = true;
+  if (scripts) confine(pyodide);
   post({ type: 'ready', seconds: (performance.now() - started) / 1000, python });
   return { pyodide, session };
 }
+
+/** What a script's Python may not reach: the network, the page's storage (the user's kept runs), other workers and
+ * the page (it could answer for this worker). Names of the worker's global scope, and of its navigator. */
+const CONFINED = ['fetch', 'XMLHttpRequest', 'WebSocket', 'WebSocketStream', 'EventSource', 'WebTransport',
+  'importScripts', 'indexedDB', 'caches', 'cookieStore', 'BroadcastChannel', 'Worker', 'SharedWorker', 'postMessage'];
+const CONFINED_NAVIGATOR = ['storage', 'locks', 'serviceWorker'];
+
+/**
+ * Take CONFINED off the global scope and off its prototypes (where the browser defines most of them), and put in
+ * their place a property whose use raises an error saying why: `from js import fetch`, `pyodide.http.open_url()` and
+ * `js.indexedDB` fail with that message. What is taken is gone for every caller: only this module's postToPage
+ * still reaches the page. Writes to the file descriptors 1 and 2 (os.write(1, ...), a C extension's printf) are
+ * the script's output too.
+ */
+function confine(pyodide) {
+  const refuse = (name) => ({
+    get() {
+      throw new Error(`this page runs scripts offline and away from its storage by design: ${name} is not ` +
+        'available to them; the script reads its data from input.txt, the page\'s dataset');
+    },
+    configurable: false,
+  });
+  for (const [scope, names] of [[self, CONFINED], [navigator, CONFINED_NAVIGATOR]]) {
+    for (const name of names) {
+      for (let o = scope; o; o = Object.getPrototypeOf(o)) Reflect.deleteProperty(o, name);
+      Object.defineProperty(scope, name, refuse(name));
+    }
+  }
+  for (const stream of /** @type {const} */ (['stdout', 'stderr'])) {
+    const decoder = new TextDecoder();
+    const writer = { write: (bytes) => {
+      scriptWrite?.(stream, decoder.decode(bytes, { stream: true }));
+      return bytes.length;
+    } };
+    if (stream === 'stdout') pyodide.setStdout(writer);
+    else pyodide.setStderr(writer);
+  }
+}
+
+/** Where the file descriptors 1 and 2 of a script's Python write, while a script runs. */
+let scriptWrite = null;
 
 /**
  * Report the runtime's download as it happens: Pyodide fetches its files with the global fetch, so this wraps it and
@@ -74,6 +125,7 @@ function countDownloads() {
  */
 async function missingFiles() {
   await new Promise((resolve) => setTimeout(resolve, 3000)); // the load takes ~1 s here: nothing to check then
+  if (booted) return new Promise(() => {}); // loaded (a script's Python may have no fetch any more)
   const { packages } = JSON.parse(await lockFileContents);
   const files = ['pyodide.asm.wasm', 'python_stdlib.zip', packages.microgpt.file_name];
   for (const file of files) {
@@ -107,7 +159,7 @@ async function call(method, ...args) {
 
 /** @param {import('./protocol.js').Reply} message @param {Transferable[]} [transfer] */
 function post(message, transfer = []) {
-  self.postMessage(message, transfer);
+  postToPage(message, transfer);
 }
 
 /** Let queued messages run: a MessageChannel round trip, which, unlike setTimeout, is not clamped to 4 ms. */
@@ -140,6 +192,9 @@ async function trainLoop() {
 
 /** @param {Request} message */
 async function handle(message) {
+  if (scripts !== (message.type === 'script' || message.type === 'script-check')) {
+    throw new Error(`a ${scripts ? 'script' : 'training'} worker does not take ${JSON.stringify(message.type)}`);
+  }
   switch (message.type) {
     case 'dataset': {
       // Python gets the file's bytes, never JS text: the core decodes them exactly as the CLI does.
@@ -236,11 +291,10 @@ async function handle(message) {
       post({ type: 'code', ...(await call('code')) });
       break;
     case 'script-check':
-      post({ type: 'script-checked', ...(await call('check_script', new Uint8Array(message.bytes), message.name)) });
+      post({ type: 'script-checked', id: message.id,
+        ...(await call('check_script', new Uint8Array(message.bytes), message.name)) });
       break;
     case 'script':
-      running = false; // the package's run here ends: the script is the run now
-      run = finished = null;
       await runScript(message);
       break;
     case 'package': {
@@ -264,34 +318,88 @@ async function handle(message) {
   }
 }
 
+/** A script's output goes to the page as it is written, but in bursts of at most OUTPUT_BURST messages every
+ * OUTPUT_EVERY_MS: more are gathered into the next (the page would spend its time on messages otherwise). */
+const OUTPUT_EVERY_MS = 50;
+const OUTPUT_BURST = 10;
+const OUTPUT_MAX_CHARS = 1 << 22; // gathered output is sent at once past 4 M characters, whatever the burst
+const OUTPUT_TAIL = 1 << 16; // characters of a batch sent once SCRIPT_OUTPUT_KEPT have gone: what a terminal shows
+const MAX_NAMES = 1000; // the samples a script's output names that the page shows
+
 /**
  * Run a script to its end, posting what it writes as it writes it: the worker's thread is Python's until the script
  * returns (only the page ending the worker stops it), but a message posted from inside a call still goes at once.
  * The losses and names its output prints, which session.py parses, become the run's progress and final names.
+ * Output written in a burst beyond OUTPUT_BURST messages goes with the script's next write, or at its end.
  * @param {import('./protocol.js').ScriptRequest} message
  */
-async function runScript({ run: id, name, bytes, exact }) {
+async function runScript({ run: id, name, bytes, exact, dataset }) {
   const { pyodide } = await runtime;
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   let step = 0;
+  let steps = 0;
   const names = [];
-  const emit = (kind, ...args) => {
-    if (kind === 'loss') {
-      const [at, steps, loss] = args;
-      step = at;
-      const losses = Float64Array.of(loss);
-      post({ type: 'progress', run: id, step, steps, losses, seconds: seconds(),
-        wasmBytes: pyodide._module.HEAPU8.byteLength }, [losses.buffer]);
-    } else if (kind === 'sample') {
-      const [text, known] = args;
-      names.push({ text, known });
-    } else {
-      post({ type: 'script-output', run: id, stream: kind, text: args[0] });
+  /** @type {{stream: 'stdout' | 'stderr', text: string}[]} */
+  const output = [];
+  let chars = 0;
+  const posted = { stdout: 0, stderr: 0 }; // characters of each stream sent whole
+  let losses = [];
+  let window = -Infinity;
+  let sent = 0;
+  const flush = () => {
+    for (const { stream, text } of output) {
+      const whole = posted[stream] < SCRIPT_OUTPUT_KEPT;
+      if (whole) posted[stream] += text.length;
+      post({ type: 'script-output', run: id, stream, text: whole ? text : text.slice(-OUTPUT_TAIL) });
+    }
+    output.length = chars = 0;
+    if (losses.length) {
+      const buffer = Float64Array.from(losses);
+      post({ type: 'progress', run: id, step, steps, losses: buffer, seconds: seconds(),
+        wasmBytes: pyodide._module.HEAPU8.byteLength }, [buffer.buffer]);
+      losses = [];
     }
   };
-  const { status } = await call('run_script', new Uint8Array(bytes), name, exact, emit);
-  post({ type: 'script-done', run: id, status, step, seconds: seconds(), names });
+  const due = () => {
+    const now = performance.now();
+    if (now - window >= OUTPUT_EVERY_MS) [window, sent] = [now, 0];
+    if (sent < OUTPUT_BURST || chars > OUTPUT_MAX_CHARS) {
+      sent += 1;
+      flush();
+    }
+  };
+  // what session.py passes on; a script could call it too (it can find any object), so it is checked
+  const emit = (kind, ...args) => {
+    if (kind === 'loss') {
+      const [at, total, loss] = args.map(Number);
+      if (!(Number.isSafeInteger(at) && Number.isSafeInteger(total) && typeof args[2] === 'number')) return;
+      [step, steps] = [at, total];
+      losses.push(loss);
+    } else if (kind === 'sample') {
+      if (names.length < MAX_NAMES) names.push({ text: String(args[0]), known: args[1] === true });
+      return;
+    } else if (kind === 'stdout' || kind === 'stderr') {
+      const text = String(args[0]);
+      const last = output[output.length - 1];
+      if (last?.stream === kind) last.text += text;
+      else output.push({ stream: kind, text });
+      chars += text.length;
+    } else {
+      return;
+    }
+    due();
+  };
+  scriptWrite = emit;
+  try {
+    const { status } = await call('run_script', new Uint8Array(bytes), name, exact,
+      dataset && new Uint8Array(dataset), emit);
+    flush();
+    post({ type: 'script-done', run: id, status, step, seconds: seconds(), names });
+  } finally {
+    flush();
+    scriptWrite = null;
+  }
 }
 
 /** @param {import('./protocol.js').InspectRequest | import('./protocol.js').DrawRequest

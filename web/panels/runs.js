@@ -382,7 +382,7 @@ export function mountRuns(app) {
     const live = state.phase !== 'loading' && state.phase !== 'crashed';
     ui.save.disabled = !(live && state.run && state.hasWeights);
     ui.open.disabled = !live || // not while a file opens: focus would fall to the page (a later file replaces it)
-      Boolean(state.run?.script && state.phase === 'training'); // nor while a script holds Python to its end
+      Boolean(state.run?.script && state.phase === 'training'); // nor over a running script: Stop ends it first
     const key = state.run?.key;
     const signature = `${kept.map((r) => `${r.key}:${r.updated}`).join()}|${key}|${state.compared.length}|${live}`;
     if (signature === drawn) return;

@@ -4,6 +4,7 @@
 // is only ever the user's choice: nothing here runs one from a URL, and choosing one starts nothing until Run.
 
 import { byId, quote, saveFile } from '../dom.js';
+import { SCRIPT_OUTPUT_KEPT } from '../protocol.js';
 import { TerminalView } from '../views/terminal.js';
 
 const MAX_SCRIPT_BYTES = 1024 * 1024; // Karpathy's file is 9 kB
@@ -19,14 +20,17 @@ export function mountScript(app) {
     exact: /** @type {HTMLInputElement} */ (byId('script-exact')),
     run: /** @type {HTMLButtonElement} */ (byId('script-run')),
     download: /** @type {HTMLButtonElement} */ (byId('download-output')),
-    info: byId('script-info'), error: byId('script-error'),
+    info: byId('script-info'), error: byId('script-error'), compare: byId('script-compare'),
+    output: byId('script-output'),
   };
-  const terminal = new TerminalView(byId('script-output'));
-  /** @type {{name: string, bytes: ArrayBuffer, digest: string} | null} the script chosen */
+  const terminal = new TerminalView(ui.output);
+  /** @type {{name: string, bytes: ArrayBuffer, digest: string, pasted: boolean, check: number} | null} the script
+   *  chosen, and the id of its check */
   let chosen = null;
   /** @type {import('../protocol.js').ScriptChecked | null} what the worker said of it */
   let checked = null;
-  /** the run of a script on screen: its stdout as written, for the download, and what it was */
+  /** the run of a script on screen: its stdout as written (up to SCRIPT_OUTPUT_KEPT), for the download, and what it was
+   *  @type {{key: string, exact: boolean, name: string, stdout: string[], chars: number, cut: boolean} | null} */
   let output = null;
   /** the last finished run of each script, dataset and exactness: the other exactness's run is compared with it */
   const finished = new Map();
@@ -39,6 +43,9 @@ export function mountScript(app) {
     ui.file.value = ''; // the same file picked again is a change
     if (file) choose(file);
   });
+  // a file dropped on this panel is a script; a .py file dropped anywhere else on the page too (where the browser
+  // would otherwise leave the page to show the file, and the user's work with it); other files, elsewhere, are the
+  // dataset panel's or nothing
   ui.section.addEventListener('dragover', (event) => {
     if (event.dataTransfer?.types.includes('Files')) event.preventDefault();
   });
@@ -46,17 +53,35 @@ export function mountScript(app) {
     const file = event.dataTransfer?.files[0];
     if (!file) return;
     event.preventDefault();
-    ui.panel.open = true;
-    choose(file);
+    dropped(file);
+  });
+  document.addEventListener('dragover', (event) => {
+    if (event.dataTransfer?.types.includes('Files')) event.preventDefault();
+  });
+  document.addEventListener('drop', (event) => {
+    const file = event.dataTransfer?.files[0];
+    if (!file || event.defaultPrevented) return; // a panel took it
+    event.preventDefault();
+    if (/\.py$/i.test(file.name)) dropped(file);
+  });
+  ui.panel.addEventListener('toggle', () => {
+    if (ui.panel.open) app.scriptWorker(); // its Python loads while the user chooses
   });
   ui.text.addEventListener('input', () => {
     clearTimeout(checkTimer);
     checkTimer = setTimeout(() => {
       const bytes = new TextEncoder().encode(ui.text.value).buffer;
-      if (ui.text.value.trim()) use(PASTED, bytes);
-      else forget();
+      if (ui.text.value.trim()) use(PASTED, bytes, true);
+      else if (chosen?.pasted) forget(); // emptied: a file chosen before stays chosen
     }, CHECK_AFTER_MS);
   });
+
+  /** @param {File} file */
+  function dropped(file) {
+    ui.panel.open = true;
+    ui.panel.scrollIntoView({ block: 'nearest' });
+    choose(file);
+  }
 
   /** @param {File} file */
   async function choose(file) {
@@ -72,18 +97,18 @@ export function mountScript(app) {
     }
   }
 
-  async function use(name, bytes) {
+  async function use(name, bytes, pasted = false) {
     if (bytes.byteLength > MAX_SCRIPT_BYTES) {
       return refuse(`The pasted script is ${(bytes.byteLength / 1024).toFixed(0)} kB; a script here is at most ` +
         `${MAX_SCRIPT_BYTES / 1024} kB.`);
     }
     const digest = hex(await crypto.subtle.digest('SHA-256', bytes));
-    chosen = { name, bytes, digest };
+    // a script worker says whether it compiles and whether it is the reference; its reply names this check
+    chosen = { name, bytes, digest, pasted, check: app.checkScript({ name, bytes }) };
     checked = null;
     ui.error.hidden = true;
+    ui.compare.hidden = true;
     ui.info.textContent = `${quote(name)}: checking…`;
-    // the worker says whether it compiles and whether it is the reference (queued behind a running script)
-    app.send({ type: 'script-check', name, bytes: bytes.slice(0) });
     app.render();
   }
 
@@ -93,17 +118,24 @@ export function mountScript(app) {
     app.render();
   }
 
+  /** A file that cannot be a script here: nothing is chosen (the previous script is not run by mistake). */
   function refuse(message) {
+    chosen = checked = null;
+    ui.info.textContent = 'Choose a script to run.';
     ui.error.textContent = message;
     ui.error.hidden = false;
     app.render();
   }
 
   app.on('script-checked', (message) => {
-    if (!chosen || message.name !== chosen.name) return;
+    if (message.id !== chosen?.check) return; // about a script chosen before this one
     checked = message;
     describe();
     app.render();
+  });
+  app.on('error', ({ context, message }) => {
+    if (context !== 'script-check' || !chosen || checked) return;
+    refuse(`${quote(chosen.name)} could not be checked: ${message}. Choose it again to retry.`);
   });
   ui.exact.addEventListener('change', () => describe());
 
@@ -141,14 +173,27 @@ export function mountScript(app) {
     if (!chosen || !checked || checked.syntax) return;
     const exact = ui.exact.checked;
     terminal.reset();
-    output = { key: `${chosen.digest} ${app.state.dataset.info?.sha256} `, exact, name: chosen.name, stdout: [] };
+    ui.compare.hidden = true;
+    output = { key: `${chosen.digest} ${app.state.dataset.info?.sha256} `, exact, name: chosen.name, stdout: [],
+      chars: 0, cut: false };
     app.runScript(chosen.bytes, chosen.name, exact);
+    ui.output.hidden = false; // shown from the first run on
+    ui.output.focus(); // Run is disabled while it runs: the keyboard goes on to its output (and Stop, before it)
   });
   app.on('script-output', ({ stream, text }) => {
     terminal.write(text);
-    if (stream === 'stdout') output?.stdout.push(text);
+    if (stream !== 'stdout' || !output || output.cut) return;
+    if (output.chars + text.length > SCRIPT_OUTPUT_KEPT) {
+      output.cut = true;
+      terminal.note(`[the page keeps the first ${SCRIPT_OUTPUT_KEPT / 1024 / 1024} MB of the output for the download; ` +
+        'the script goes on]');
+      return;
+    }
+    output.stdout.push(text);
+    output.chars += text.length;
   });
   app.on('script-done', () => {
+    if (output.cut) return; // not all of it: no comparison
     const stdout = output.stdout.join('');
     const other = finished.get(output.key + !output.exact);
     finished.set(output.key + output.exact, stdout);
@@ -157,16 +202,20 @@ export function mountScript(app) {
 
   /** The same script on the same data with the other libm: where their outputs part (a lesson in rounding). */
   function compare(before, now) {
-    const a = before.split(/\r|\n/);
-    const b = now.split(/\r|\n/);
-    const line = a.findIndex((text, i) => text !== b[i]);
+    const lines = (text) => text.replace(/[\r\n]$/, '').split(/\r|\n/); // no empty line after the last end
+    const a = lines(before);
+    const b = lines(now);
+    const shown = (line) => (line === undefined ? '(nothing)' : line ? `“${quote(line, 60)}”` : '(an empty line)');
+    let line = 0;
+    while (line < Math.max(a.length, b.length) && a[line] === b[line]) line += 1;
     const which = output.exact ? 'glibc\'s exact functions' : 'this browser\'s libm';
-    ui.info.textContent = line === -1 && a.length === b.length
+    ui.compare.textContent = line === Math.max(a.length, b.length)
       ? `With ${which} the output is the same as with the other functions, byte for byte: the rare last-bit ` +
         'differences do not reach what it prints (the reference prints four decimals; a fork printing ' +
         'repr(loss.data) shows where the two part).'
       : `With ${which} the output first differs from the other run's at its line ${line + 1}: ` +
-        `${quote(a[line] ?? '', 60)} became ${quote(b[line] ?? '(nothing)', 60)}.`;
+        `${shown(a[line])} became ${shown(b[line])}.`;
+    ui.compare.hidden = false;
   }
 
   ui.download.addEventListener('click', () => {
