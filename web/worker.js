@@ -11,6 +11,7 @@ import { loadPyodide, indexURL, lockFileURL, runtimeBytes } from './runtime.js';
 import { CHUNK_SECONDS, PREVIEW_COUNT, PREVIEW_EVERY, SCRIPT_OUTPUT_KEPT, SCRIPT_WORKER } from './protocol.js';
 
 /** @typedef {import('./protocol.js').Request} Request */
+/** @typedef {Awaited<ReturnType<typeof loadPyodide>>} Pyodide */
 
 const scripts = self.name === SCRIPT_WORKER;
 const postToPage = self.postMessage.bind(self); // kept before confine() takes postMessage away from a script
@@ -19,15 +20,17 @@ let booted = false;
 countDownloads();
 // The lock file (it names the wheel by its hash) and session.py are always revalidated with the server: a cached
 // copy from before a deploy would name a wheel that is gone, or call an API the new wheel no longer has.
-const fresh = (url) => fetch(url, { cache: 'no-cache' }).then((r) => {
+const fresh = (/** @type {string | URL} */ url) => fetch(url, { cache: 'no-cache' }).then((r) => {
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   return r.text();
 });
 const lockFileContents = fresh(lockFileURL);
 const sessionSource = fresh(new URL('session.py', import.meta.url));
 const runtime = Promise.race([boot(), missingFiles()]);
-let run = null; // the page's id of the run that can still train (null once it is done or stopped)
-let finished = null; // the page's id of the run whose weights are here after it ended (done or stopped)
+/** @type {number | null} the page's id of the run that can still train (null once it is done or stopped) */
+let run = null;
+/** @type {number | null} the page's id of the run whose weights are here after it ended (done or stopped) */
+let finished = null;
 let running = false; // that run is training, not paused
 let loop = 0; // the id of the one training loop allowed to go on: a newer one (train, resume) ends older ones
 
@@ -58,15 +61,18 @@ const CONFINED_NAVIGATOR = ['storage', 'locks', 'serviceWorker'];
  * still reaches the page. Writes to the file descriptors 1 and 2 (os.write(1, ...), a C extension's printf) are
  * the script's output too.
  */
+/** @param {Pyodide} pyodide */
 function confine(pyodide) {
-  const refuse = (name) => ({
+  const refuse = (/** @type {string} */ name) => ({
     get() {
       throw new Error(`this page runs scripts offline and away from its storage by design: ${name} is not ` +
         'available to them; the script reads its data from input.txt, the page\'s dataset');
     },
     configurable: false,
   });
-  for (const [scope, names] of [[self, CONFINED], [navigator, CONFINED_NAVIGATOR]]) {
+  /** @type {[object, string[]][]} */
+  const confined = [[self, CONFINED], [navigator, CONFINED_NAVIGATOR]];
+  for (const [scope, names] of confined) {
     for (const name of names) {
       for (let o = scope; o; o = Object.getPrototypeOf(o)) Reflect.deleteProperty(o, name);
       Object.defineProperty(scope, name, refuse(name));
@@ -74,7 +80,7 @@ function confine(pyodide) {
   }
   for (const stream of /** @type {const} */ (['stdout', 'stderr'])) {
     const decoder = new TextDecoder();
-    const writer = { write: (bytes) => {
+    const writer = { write: (/** @type {Uint8Array} */ bytes) => {
       scriptWrite?.(stream, decoder.decode(bytes, { stream: true }));
       return bytes.length;
     } };
@@ -83,7 +89,8 @@ function confine(pyodide) {
   }
 }
 
-/** Where the file descriptors 1 and 2 of a script's Python write, while a script runs. */
+/** @type {((kind: string, ...args: unknown[]) => void) | null} where the file descriptors 1 and 2 of a script's
+ *  Python write, while a script runs */
 let scriptWrite = null;
 
 /**
@@ -104,7 +111,7 @@ function countDownloads() {
   };
   self.fetch = async (input, init) => {
     const response = await fetchOriginal(input, init);
-    const name = new URL(String(input instanceof Request ? input.url : input), location.href).pathname.split('/').pop();
+    const name = new URL(String(input instanceof Request ? input.url : input), location.href).pathname.split('/').pop() ?? '';
     if (!(name in runtimeBytes) || !response.ok || !response.body) return response;
     const counter = new TransformStream({
       transform(chunk, controller) {
@@ -139,6 +146,7 @@ async function missingFiles() {
 /**
  * Call a session method with plain JS values, converted to Python (objects to dicts, typed arrays to memoryviews,
  * null to None), and convert its result back to plain JS; no Python object outlives the call.
+ * @param {string} method @param {...unknown} args @returns {Promise<any>} what session.py's method returns
  */
 async function call(method, ...args) {
   const { pyodide, session } = await runtime;
@@ -166,21 +174,22 @@ function post(message, transfer = []) {
 function yieldToEventLoop() {
   return new Promise((resolve) => {
     const { port1, port2 } = new MessageChannel();
-    port1.onmessage = () => resolve();
+    port1.onmessage = () => resolve(undefined);
     port2.postMessage(null);
   });
 }
 
 async function trainLoop() {
   const id = ++loop;
+  const trained = /** @type {number} */ (run); // train and resume start a loop for the run they made or found
   while (running && id === loop) {
     const chunk = await call('run', CHUNK_SECONDS, PREVIEW_EVERY, PREVIEW_COUNT);
     const losses = Float64Array.from(chunk.losses);
     const wasmBytes = (await runtime).pyodide._module.HEAPU8.byteLength; // no public API; for memory figures
-    post({ type: 'progress', run, step: chunk.step, losses, seconds: chunk.seconds, wasmBytes }, [losses.buffer]);
-    if (chunk.preview) post({ type: 'preview', run, step: chunk.step, names: chunk.preview });
+    post({ type: 'progress', run: trained, step: chunk.step, losses, seconds: chunk.seconds, wasmBytes }, [losses.buffer]);
+    if (chunk.preview) post({ type: 'preview', run: trained, step: chunk.step, names: chunk.preview });
     if (chunk.done) {
-      post({ type: 'done', run, step: chunk.step, seconds: chunk.seconds, names: chunk.final });
+      post({ type: 'done', run: trained, step: chunk.step, seconds: chunk.seconds, names: chunk.final });
       running = false;
       finished = run;
       run = null;
@@ -314,7 +323,7 @@ async function handle(message) {
       await inspect(message);
       break;
     default:
-      throw new Error(`unknown message type ${JSON.stringify(message.type)}`);
+      throw new Error(`unknown message type ${JSON.stringify(/** @type {{type: unknown}} */ (message).type)}`);
   }
 }
 
@@ -339,11 +348,13 @@ async function runScript({ run: id, name, bytes, exact, dataset }) {
   const seconds = () => (performance.now() - started) / 1000;
   let step = 0;
   let steps = 0;
+  /** @type {import('./protocol.js').Name[]} */
   const names = [];
   /** @type {{stream: 'stdout' | 'stderr', text: string}[]} */
   const output = [];
   let chars = 0;
   const posted = { stdout: 0, stderr: 0 }; // characters of each stream sent whole
+  /** @type {number[]} */
   let losses = [];
   let window = -Infinity;
   let sent = 0;
@@ -370,7 +381,7 @@ async function runScript({ run: id, name, bytes, exact, dataset }) {
     }
   };
   // what session.py passes on; a script could call it too (it can find any object), so it is checked
-  const emit = (kind, ...args) => {
+  const emit = (/** @type {string} */ kind, /** @type {unknown[]} */ ...args) => {
     if (kind === 'loss') {
       const [at, total, loss] = args.map(Number);
       if (!(Number.isSafeInteger(at) && Number.isSafeInteger(total) && typeof args[2] === 'number')) return;
@@ -422,8 +433,8 @@ self.onmessage = async (event) => {
     await handle(message);
   } catch (error) {
     // the run the failure is about: the page drops replies about a run it has replaced
-    const about = { train: message.run, resume: run, generate: message.run, open: message.run, script: message.run,
-      checkpoint: message.run, inspect: message.run, draw: message.run, 'gradient-check': message.run }[message.type];
+    const about = message.type === 'resume' ? run
+      : ABOUT_A_RUN.includes(message.type) && 'run' in message ? message.run : undefined;
     if ((message.type === 'train' || message.type === 'resume') && about === run) { // that run can train no more
       running = false;
       finished = run; // its weights are those before the failed step: they can still be saved and sampled
@@ -435,7 +446,11 @@ self.onmessage = async (event) => {
   }
 };
 
-/** What a failure says about the page's edited code (session.failure()), or null: none, or not about the code. */
+/** The requests whose failure is about the run they name (a resume's is about the run here). */
+const ABOUT_A_RUN = ['train', 'generate', 'open', 'script', 'checkpoint', 'inspect', 'draw', 'gradient-check'];
+
+/** What a failure says about the page's edited code (session.failure()), or null: none, or not about the code.
+ * @param {any} error what was thrown @returns {Promise<import('./protocol.js').CodeFailure | null>} */
 async function failure(error) {
   if (cause(error) === 'fatal') return null;
   try {
@@ -448,7 +463,7 @@ async function failure(error) {
 /** Python's exceptions for bad input: microgpt raises them with a message that says what to change. */
 const INPUT_ERRORS = ['ValueError', 'DatasetError', 'FloatingPointError', 'CheckpointError'];
 
-/** @returns {'input' | 'internal' | 'fatal'} see protocol.js */
+/** @param {any} error what was thrown @returns {'input' | 'internal' | 'fatal'} see protocol.js */
 function cause(error) {
   // after a fatal error (a stack overflow in WebAssembly, say) Pyodide refuses every call with this message
   if (error?.pyodide_fatal_error || /fatally failed/.test(String(error?.message))) return 'fatal';
@@ -458,11 +473,12 @@ function cause(error) {
 /**
  * The useful part of an error. A Python exception's is its traceback's last line; for bad input only the message,
  * which says what was wrong and what to do.
+ * @param {any} error what was thrown
  */
 function describe(error) {
   const text = String(error?.message ?? error).trim();
   if (!error?.type) return text;
-  const last = text.split('\n').filter(Boolean).pop();
+  const last = text.split('\n').filter(Boolean).pop() ?? text;
   return INPUT_ERRORS.includes(error.type) ? last.replace(/^[\w.]+: /, '') : last;
 }
 

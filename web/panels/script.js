@@ -39,7 +39,7 @@ export function mountScript(app) {
   // ---- choosing: a file, a dropped file, or pasted text ----
 
   ui.file.addEventListener('change', () => {
-    const file = ui.file.files[0];
+    const file = ui.file.files?.[0];
     ui.file.value = ''; // the same file picked again is a change
     if (file) choose(file);
   });
@@ -97,6 +97,7 @@ export function mountScript(app) {
     }
   }
 
+  /** @param {string} name @param {ArrayBuffer} bytes @param {boolean} [pasted] typed into the paste box */
   async function use(name, bytes, pasted = false) {
     if (bytes.byteLength > MAX_SCRIPT_BYTES) {
       return refuse(`The pasted script is ${(bytes.byteLength / 1024).toFixed(0)} kB; a script here is at most ` +
@@ -118,7 +119,8 @@ export function mountScript(app) {
     app.render();
   }
 
-  /** A file that cannot be a script here: nothing is chosen (the previous script is not run by mistake). */
+  /** A file that cannot be a script here: nothing is chosen (the previous script is not run by mistake).
+   * @param {string} message */
   function refuse(message) {
     chosen = checked = null;
     ui.info.textContent = 'Choose a script to run.';
@@ -127,13 +129,13 @@ export function mountScript(app) {
     app.render();
   }
 
-  app.on('script-checked', (message) => {
+  app.on('script-checked', (/** @type {import('../protocol.js').ScriptChecked} */ message) => {
     if (message.id !== chosen?.check) return; // about a script chosen before this one
     checked = message;
     describe();
     app.render();
   });
-  app.on('error', ({ context, message }) => {
+  app.on('error', (/** @type {import('../protocol.js').WorkerError} */ { context, message }) => {
     if (context !== 'script-check' || !chosen || checked) return;
     refuse(`${quote(chosen.name)} could not be checked: ${message}. Choose it again to retry.`);
   });
@@ -180,7 +182,7 @@ export function mountScript(app) {
     ui.output.hidden = false; // shown from the first run on
     ui.output.focus(); // Run is disabled while it runs: the keyboard goes on to its output (and Stop, before it)
   });
-  app.on('script-output', ({ stream, text }) => {
+  app.on('script-output', (/** @type {import('../protocol.js').ScriptOutput} */ { stream, text }) => {
     terminal.write(text);
     if (stream !== 'stdout' || !output || output.cut) return;
     if (output.chars + text.length > SCRIPT_OUTPUT_KEPT) {
@@ -193,22 +195,26 @@ export function mountScript(app) {
     output.chars += text.length;
   });
   app.on('script-done', () => {
-    if (output.cut) return; // not all of it: no comparison
+    if (!output || output.cut) return; // not all of it: no comparison
     const stdout = output.stdout.join('');
     const other = finished.get(output.key + !output.exact);
     finished.set(output.key + output.exact, stdout);
-    if (other !== undefined) compare(other, stdout);
+    if (other !== undefined) compare(output.exact, other, stdout);
   });
 
-  /** The same script on the same data with the other libm: where their outputs part (a lesson in rounding). */
-  function compare(before, now) {
-    const lines = (text) => text.replace(/[\r\n]$/, '').split(/\r|\n/); // no empty line after the last end
+  /**
+   * The same script on the same data with the other libm: where their outputs part (a lesson in rounding).
+   * @param {boolean} exact the last run's @param {string} before the other run's output @param {string} now its own
+   */
+  function compare(exact, before, now) {
+    const lines = (/** @type {string} */ text) => text.replace(/[\r\n]$/, '').split(/\r|\n/); // none after the end
     const a = lines(before);
     const b = lines(now);
-    const shown = (line) => (line === undefined ? '(nothing)' : line ? `“${quote(line, 60)}”` : '(an empty line)');
+    const shown = (/** @type {string | undefined} */ line) => (line === undefined ? '(nothing)'
+      : line ? `“${quote(line, 60)}”` : '(an empty line)');
     let line = 0;
     while (line < Math.max(a.length, b.length) && a[line] === b[line]) line += 1;
-    const which = output.exact ? 'glibc\'s exact functions' : 'this browser\'s libm';
+    const which = exact ? 'glibc\'s exact functions' : 'this browser\'s libm';
     ui.compare.textContent = line === Math.max(a.length, b.length)
       ? `With ${which} the output is the same as with the other functions, byte for byte: the rare last-bit ` +
         'differences do not reach what it prints (the reference prints four decimals; a fork printing ' +
@@ -219,11 +225,12 @@ export function mountScript(app) {
   }
 
   ui.download.addEventListener('click', () => {
+    if (!output) return;
     const stem = output.name.replace(/\.py$/, '');
     saveFile(`${stem}.output.txt`, output.stdout.join(''), 'text/plain;charset=utf-8');
   });
 
-  app.onRender((state) => {
+  app.onRender((/** @type {import('../app.js').App['state']} */ state) => {
     const live = state.phase !== 'loading' && state.phase !== 'crashed';
     const busy = state.phase === 'training' || state.phase === 'paused' || Boolean(state.opening);
     ui.run.disabled = !(live && !busy && chosen && checked && !checked.syntax && state.dataset.info && !state.pending);
@@ -231,12 +238,14 @@ export function mountScript(app) {
   });
 }
 
-/** A file name without any folder, at most 100 characters: it names the script in its tracebacks. */
+/** A file name without any folder, at most 100 characters: it names the script in its tracebacks.
+ * @param {string} name */
 function baseName(name) {
   const base = String(name).split(/[\\/]/).pop() || PASTED;
   return base.length > 100 ? `${base.slice(0, 96)}….py` : base;
 }
 
+/** @param {ArrayBuffer} buffer */
 function hex(buffer) {
   return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -10,7 +10,10 @@ export class TerminalView {
   /** @param {HTMLElement} pre */
   constructor(pre) {
     this.pre = pre;
-    this.reset();
+    /** @type {string[]} the lines written so far (the last MAX_LINES to 2 × MAX_LINES) */
+    this.lines = [''];
+    this.column = 0; // where the next character goes in the last line
+    this.pending = false; // a draw is asked for the next frame
   }
 
   reset() {
