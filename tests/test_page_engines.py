@@ -1,8 +1,9 @@
-"""The page in Firefox and in WebKit (Safari's engine), as their distributions ship them: a smoke subset of the
-Chromium tests, each in both, against the native core's numbers. Ready; a 50-step run with the native losses and
-names, and Inside the model's bars and autograd graph for it; pause, Generate and resume; an uploaded dataset with
-settings typed in; the Code panel and Run a script once each; and WebKit under the language `C` (LANG=C.UTF-8).
-Skipped where a browser is not installed (failed instead under CI, which installs them): see tests/engines.py."""
+"""The page in Firefox and in WebKit (Safari's engine), as their distributions ship them: a smoke subset of the Chromium
+tests, each in both, against the native core's numbers. Ready; a 50-step run with the native losses and names, and
+Inside the model's bars and autograd graph for it; pause, Generate and resume; a finished run kept and reopened after
+a reload; an uploaded dataset with settings typed in; the Code panel and Run a script once each; and WebKit under the
+language `C` (LANG=C.UTF-8). Skipped where a browser is not installed (failed instead under CI, which installs them):
+see tests/engines.py."""
 
 import json
 import os
@@ -126,6 +127,21 @@ def test_pause_generate_and_resume_continue_the_same_run(tab, site_url):
     tab.click('#pause')
     tab.wait_phase('done', timeout=120)
     assert_native(tab, Config(steps=60, seed=3, samples=4))
+
+
+def test_a_finished_run_is_kept_and_reopened_after_a_reload(tab, site_url):
+    """Kept in the browser's storage (IndexedDB): listed once done, and reopened by a reload with its numbers. Firefox
+    once kept only a run's first save: every later one waited for the user's answer to the question Firefox asks
+    about persistent storage (`navigator.storage.persist()`), which nobody may ever give."""
+    start(tab, site_url + '#steps=20')
+    tab.click('#train')
+    tab.wait_phase('done')
+    tab.wait_text('#runs .run', 'done 20 of 20')
+    tab.goto('about:blank')
+    tab.goto(site_url + '#steps=20')
+    tab.wait_phase('done')
+    assert tab.text('#status') == 'Reopened your last run: done, 20 steps.'
+    assert_native(tab, Config(steps=20))
 
 
 def test_an_uploaded_dataset_with_settings_typed_in(tab, site_url, tmp_path):

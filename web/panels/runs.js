@@ -174,8 +174,13 @@ export function mountRuns(app) {
       const dropped = await /** @type {Store} */ (store).save(record(run, message), message.bytes, bytes, onScreen);
       if (dropped) showError(`The browser's storage was full: ${count(dropped, 'older run')} made room for this one.`);
       if (persistent === null) {
-        persistent = await persist(); // asked once there is something to keep, not at every visit
-        describeStorage();
+        // asked once there is something to keep, not at every visit; not awaited: Firefox asks the user, who may never
+        // answer, and this save and the next ones must not wait for that
+        persistent = false;
+        persist().then((granted) => {
+          persistent = granted;
+          describeStorage();
+        });
       }
     } catch (error) {
       if (!(error instanceof StorageError)) throw error;
