@@ -36,9 +36,11 @@ def engine(request):
 def tab(engine):
     """A fresh page in the browser; the test fails on any page error (WebKit: from the page's load on)."""
     tab = engine.tab()
-    yield tab
-    errors = tab.errors()
-    tab.close()
+    try:
+        yield tab
+        errors = tab.errors()
+    finally:
+        tab.close()
     assert errors == []
 
 
