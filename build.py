@@ -5,6 +5,7 @@
     python build.py test [PYTEST ARGS]   # build, then run every test (browser ones included)
     python build.py bench [--quick] [--steps N] [--original PATH/TO/microgpt.py]
                                          # build, then measure speed, load, responsiveness, memory
+    python build.py bench --sweep [K]    # build, then measure sweeps: 1, 2 and K runs at once
 
 On a fresh machine each command first sets up what it needs: a virtual environment in .venv with the pinned
 Python tools (pyodide-build needs Python >= 3.12, so one is looked for), and `npm ci` in web/. test and bench also
@@ -41,9 +42,10 @@ NODE_MIN = 18  # Pyodide's and esbuild's oldest Node.js
 WHEEL_SOURCES = ['pyproject.toml', 'README.md', 'microgpt']  # what setuptools reads to build the wheel
 SOURCE_DATE_EPOCH = '315532800'  # 1980-01-01, zip's first date: the wheel's files carry it, not the build's time
 PAGE_FILES = ['index.html', 'style.css', 'manifest.webmanifest', 'boot.js', 'nomodule.js', 'main.js', 'app.js',
-              'dom.js', 'offline.js', 'store.js', 'settings.js', 'chart.js', 'protocol.js', 'worker.js', 'session.py',
-              'panels/controls.js', 'panels/dataset.js', 'panels/loss.js', 'panels/names.js', 'panels/runs.js',
-              'panels/settings-form.js', 'panels/inspect.js', 'panels/code.js', 'panels/script.js', 'pyrepr.js',
+              'sweep.js', 'dom.js', 'offline.js', 'store.js', 'settings.js', 'chart.js', 'protocol.js', 'worker.js',
+              'session.py', 'panels/controls.js', 'panels/dataset.js', 'panels/loss.js', 'panels/names.js',
+              'panels/runs.js', 'panels/settings-form.js', 'panels/compare.js', 'panels/inspect.js', 'panels/code.js',
+              'panels/script.js', 'pyrepr.js',
               'views/heatmap.js', 'views/terminal.js', 'views/next-token.js', 'views/attention.js',
               'views/embeddings.js', 'views/gradient-check.js', 'views/graph.js', 'graph-layout.js', 'editor.js',
               'icons/icon.svg', 'icons/icon-192.png', 'icons/icon-512.png', 'icons/icon-maskable-512.png']

@@ -1,6 +1,7 @@
 // The shell: the worker, the app's state and its phases. Panels (web/panels/) own their parts of the page; they read
 // `app.state`, ask the shell to act (`app.train()`, `app.open()`, ...), and subscribe to the worker's replies with
-// `app.on(type, handler)`. Only the shell talks to the worker, and only through the messages of protocol.js.
+// `app.on(type, handler)`. Only the shell talks to the worker, and only through the messages of protocol.js. A sweep
+// (several runs at once) trains in the workers of its pool (sweep.js), which the shell owns too.
 
 /** @typedef {import('./protocol.js').Reply} Reply */
 /** @typedef {import('./protocol.js').Request} Request */
@@ -10,6 +11,29 @@
 /** @typedef {import('./protocol.js').Edits} Edits */
 
 import { SCRIPT_WORKER, STUCK_MS } from './protocol.js';
+import { Pool, atOnce } from './sweep.js';
+
+/**
+ * A reply of this type (Control's three types included).
+ * @template {string} T
+ * @typedef {Reply extends infer R ? (R extends Reply ? (T extends R['type'] ? R : never) : never) : never} ReplyOf
+ */
+
+/**
+ * A sweep on screen: its runs (in the pool), the form's texts it was started from (its link), how many train at once
+ * and why, whether it was stopped as a whole, and when it started (performance.now()).
+ * @typedef {{runs: import('./sweep.js').SweepRun[], texts: Record<string, string>, atOnce: number, why: string,
+ *            stopped: boolean, dataset: Dataset}} Sweep
+ */
+
+/**
+ * A checkpoint being opened (open()), until the worker answers: what the page says of it, the kept run it continues,
+ * the dataset it was sent with, and the status text to put back if it is refused.
+ * @typedef {{id: number, key: string, before: Before | null, label: string, restored: boolean,
+ *            dataset: {name: string | null, bytes: ArrayBuffer | null} | null, note: string, status: string}} Opening
+ * @typedef {{created: number, seconds: number, names: Name[], caption: string, finished: boolean}} Before  what the
+ *          page knew of a kept run it reopens (the runs panel's record of it)
+ */
 
 /**
  * The run on screen. `id` tags the worker's replies about it (they change with every train or open); `key` names it
@@ -30,6 +54,7 @@ const STEP_MS_PER_PARAMETER = 0.01;
 const STATUS_EVERY_MS = 1000;
 
 export class App {
+  /** @param {HTMLElement} status the status line (#status), with its machine-readable attributes */
   constructor(status) {
     this.status = status;
     /**
@@ -40,19 +65,35 @@ export class App {
       phase: 'loading',
       /** @type {{name: string | null, bytes: ArrayBuffer | null, info: Dataset | null, vocabSize: number}} */
       dataset: { name: null, bytes: null, info: null, vocabSize: 0 },
-      pending: null, // a dataset sent to the worker and not yet accepted
-      refused: null, // the last dataset the worker refused (the dataset panel names it)
+      /** @type {{name: string | null, bytes: ArrayBuffer | null} | null} a dataset sent and not yet accepted */
+      pending: null,
+      /** @type {{name: string | null, bytes: ArrayBuffer | null} | null} the last dataset the worker refused */
+      refused: null,
       /** @type {Run | null} */
       run: null,
-      opening: null, // a checkpoint being opened ({id, key, label, ...}: see open()), until the worker answers
+      /** @type {Opening | null} a checkpoint being opened (see open()), until the worker answers */
+      opening: null,
       runs: 0, // runs started or opened so far: the next id
       /** the settings panel's form: its config (null while a field is invalid), and that config's parameter count */
-      form: { config: /** @type {Config | null} */ (null), numParams: /** @type {number | undefined} */ (undefined) },
-      /** @type {{key: string, label: string, losses: ArrayLike<number>}[]} kept runs shown on the chart */
+      form: { config: /** @type {Config | null} */ (null), numParams: /** @type {number | undefined} */ (undefined),
+        /** @type {Config[] | null} a sweep's runs, when fields hold lists (`config` is then the first run's) */
+        configs: null,
+        /** @type {import('./settings.js').Swept[]} the settings a sweep varies */
+        swept: [],
+        /** @type {Record<string, string>} the form's texts, by field key */
+        texts: {},
+      },
+      /**
+       * @type {{key: string, label: string, losses: ArrayLike<number>, record?: import('./store.js').RunRecord}[]}
+       *       kept runs shown on the chart (and in the comparison, with their record)
+       */
       compared: [],
+      /** @type {Sweep | null} the sweep on screen, if any: its runs train in the pool's workers */
+      sweep: null,
       hasWeights: false,
       offerRestart: false, // after an internal error: the runtime may be unusable, so offer a fresh one
-      requested: null, // 'pause', 'resume' or 'stop' sent and not yet done: a slow step may take seconds to end
+      /** @type {string | null} 'pause', 'resume' or 'stop' sent and not yet done: a slow step may take seconds */
+      requested: null,
       generating: false, // a "Generate now" sent and not yet answered: one at a time
       /** @type {Edits} the Code panel's edited modules: the next run (train or open) runs them */
       code: {},
@@ -60,20 +101,34 @@ export class App {
       codeFailure: null,
       statusAt: 0, // when the status text last changed (performance.now())
     };
+    /** @type {Map<string, ((message: any) => void)[]>} */
     this.handlers = new Map();
+    /** @type {((state: App['state']) => void)[]} */
     this.renderers = [];
-    /** called with (the run on screen or null, 'train' | 'open' | 'reset') before a new run, a checkpoint or reset */
+    /**
+     * called with (the run on screen or null, 'train' | 'open' | 'reset' | 'script' | 'sweep') before a new run, a
+     * checkpoint, a sweep or reset
+     * @type {((run: Run | null, reason: string) => void)[]}
+     */
     this.beforeReplace = [];
     this.python = false; // Python has started in the current worker
     this.readyText = '';
     // Pause, Stop or Reset waiting for the worker: if it sends nothing for this long, it is stuck (see unstick())
-    this.watch = { timer: 0, type: '', run: 0, ms: STUCK_MS };
+    this.watch = { timer: /** @type {number | ReturnType<typeof setTimeout>} */ (0), type: '', run: 0, ms: STUCK_MS };
     this.longestChunk = 0; // of the run on screen, in ms: how long a healthy worker may be silent
-    this.lastSave = null; // the last checkpoint of the run on screen ({run, bytes}): what a restarted worker reopens
-    this.recovering = null; // a restart after the worker was stuck: the run to reopen and what to say
+    /** @type {{run: number, bytes: ArrayBuffer} | null} the last checkpoint of the run on screen: what a restarted
+     *  worker reopens */
+    this.lastSave = null;
+    /** @type {{bytes: ArrayBuffer, run: Run, what: string} | null} a restart after the worker was stuck: the run to
+     *  reopen and what to say */
+    this.recovering = null;
     this.restartNote = ''; // what the status says once a restarted Python is ready
-    this.spare = null; // a worker started while the page waits for a possibly stuck one ({worker, replies})
+    /** @type {{worker: Worker, replies: Reply[]} | null} a worker started while the page waits for a stuck one */
+    this.spare = null;
     this.worker = this.startWorker();
+    /** The workers of sweeps (sweep.js): their count is #status's data-workers (0 when no sweep trains). */
+    this.pool = new Pool(() => this.sweepChanged());
+    this.status.dataset.workers = '0';
     /**
      * The Pythons of the user's scripts, each a worker of its own, ended after its script: `next` checks scripts and
      * runs the next one, `running` runs one now; `check`, the last check asked for, until answered.
@@ -96,7 +151,8 @@ export class App {
     });
     this.on('dataset', (message) => {
       const { state } = this;
-      state.dataset = { ...state.pending, info: message.dataset, vocabSize: message.vocabSize };
+      const { name, bytes } = state.pending ?? state.dataset;
+      state.dataset = { name, bytes, info: message.dataset, vocabSize: message.vocabSize };
       state.pending = null;
       const starting = state.phase === 'loading'; // the dataset a fresh Python reads again: the run on screen stays
       this.becomeReady();
@@ -107,25 +163,26 @@ export class App {
       }
     });
     this.on('started', (message) => {
-      Object.assign(this.state.run, { steps: message.steps, numParams: message.numParams });
+      Object.assign(this.onScreen(), { steps: message.steps, numParams: message.numParams });
       this.state.hasWeights = true;
       this.state.offerRestart = false;
     });
     this.on('opened', (message) => this.onOpened(message));
     this.on('progress', (message) => {
-      const { run } = this.state;
+      const run = this.onScreen();
       if (message.steps) run.steps = message.steps; // a script's output names its total
       run.losses.push(...message.losses);
       Object.assign(run, { step: message.step, seconds: message.seconds });
       // machine-readable progress, for scripts and benchmarks that drive the page
-      Object.assign(this.status.dataset, { step: message.step, seconds: message.seconds, wasmBytes: message.wasmBytes });
+      Object.assign(this.status.dataset, { step: String(message.step), seconds: String(message.seconds),
+        wasmBytes: String(message.wasmBytes) });
       const due = performance.now() - this.state.statusAt >= STATUS_EVERY_MS;
       if (this.state.phase === 'training' && !this.state.requested && due) this.setPhase('training');
     });
     this.on('paused', (message) => {
       if (this.state.requested === 'stop') return; // a Stop sent after the Pause comes next: keep waiting for it
       this.state.requested = null;
-      this.setPhase('paused', `Paused at step ${message.step} of ${this.state.run.steps}.`);
+      this.setPhase('paused', `Paused at step ${message.step} of ${this.onScreen().steps}.`);
     });
     this.on('resumed', () => {
       this.state.requested = null;
@@ -133,11 +190,11 @@ export class App {
     });
     this.on('stopped', (message) => {
       this.state.requested = null;
-      this.state.run.finished = true;
-      this.setPhase('stopped', `Stopped at step ${message.step} of ${this.state.run.steps}.`);
+      this.onScreen().finished = true;
+      this.setPhase('stopped', `Stopped at step ${message.step} of ${this.onScreen().steps}.`);
     });
     this.on('done', (message) => {
-      const { run } = this.state;
+      const run = this.onScreen();
       this.state.requested = null;
       run.seconds = message.seconds;
       run.finished = true;
@@ -148,25 +205,34 @@ export class App {
     });
     this.on('generated', () => { this.state.generating = false; });
     this.on('script-done', ({ status, step, seconds }) => {
-      const { run } = this.state;
+      const run = this.onScreen();
       Object.assign(run, { finished: true, step, seconds });
       const how = status === 0 ? 'finished' : `exited with status ${status} (its output says why)`;
-      const speed = step ? `: ${step} steps in ${formatSeconds(seconds)} (${rate(step, seconds)} steps/s)`
+      const speed = step ? `: ${step} step${step === 1 ? '' : 's'} in ${formatSeconds(seconds)} (${rate(step, seconds)} steps/s)`
         : ` in ${formatSeconds(seconds)}`;
-      this.setPhase('done', `${run.script.name} ${how}${speed}.`);
+      this.setPhase('done', `${run.script?.name} ${how}${speed}.`);
     });
     this.on('error', (message) => this.onWorkerError(message));
   }
 
   // ---- panels ----
 
-  /** Call `handler(message)` for each reply of this type about the run on screen (or about no run). */
+  /**
+   * Call `handler(message)` for each reply of this type about the run on screen (or about no run).
+   * @template {Reply['type']} T @param {T} type @param {(message: ReplyOf<T>) => void} handler
+   */
   on(type, handler) {
-    if (!this.handlers.has(type)) this.handlers.set(type, []);
-    this.handlers.get(type).push(handler);
+    const handlers = this.handlers.get(type) ?? [];
+    handlers.push(handler);
+    this.handlers.set(type, handlers);
   }
 
-  /** Call `render(state)` after every change of the state. */
+  /** The run on screen, where a reply about it is handled (the shell drops replies about any other run). */
+  onScreen() {
+    return /** @type {Run} */ (this.state.run);
+  }
+
+  /** Call `render(state)` after every change of the state. @param {(state: App['state']) => void} render */
   onRender(render) {
     this.renderers.push(render);
   }
@@ -181,7 +247,9 @@ export class App {
   train(config) {
     this.replacing('train');
     this.clearRun();
-    const { info } = this.state.dataset;
+    this.pool.terminate(); // a sweep shown before: its runs are kept in the list
+    this.state.sweep = null;
+    const info = /** @type {Dataset} */ (this.state.dataset.info);
     const code = this.state.code;
     this.state.run = newRun(++this.state.runs, crypto.randomUUID(), config, info, Object.keys(code));
     this.state.run.vocabSize = this.state.dataset.vocabSize;
@@ -190,10 +258,86 @@ export class App {
     this.send({ type: 'train', config, run: this.state.run.id, code });
   }
 
-  /** Pause, resume or stop: acted on between two steps, which for a large model can be seconds away. */
+  /**
+   * Train several runs at once, a sweep: each in a worker of the pool, as many at once as the machine allows, the rest
+   * queued. It replaces the run on screen, and any sweep before it (whose workers end at once).
+   * @param {Config[]} configs @param {Record<string, string>} texts the form's, for the sweep's link
+   */
+  sweep(configs, texts) {
+    this.replacing('sweep');
+    const { run, phase } = this.state;
+    if (run?.script) this.retireScript();
+    else if (run && (phase === 'training' || phase === 'paused')) this.send({ type: 'stop', run: run.id });
+    this.clearRun();
+    this.state.opening = null;
+    const { name, bytes, info, vocabSize } = this.state.dataset;
+    const dataset = /** @type {Dataset} */ (info);
+    const code = this.state.code;
+    const runs = configs.map((config) => /** @type {import('./sweep.js').SweepRun} */ ({
+      ...newRun(++this.state.runs, crypto.randomUUID(), config, dataset, Object.keys(code)), vocabSize,
+      state: 'queued', requested: null, message: '', wasmBytes: 0, startedAt: 0, endedAt: 0, checkpoint: null,
+      csv: null }));
+    const { atOnce: limit, why } = atOnce(configs, vocabSize);
+    this.state.sweep = { runs, texts, atOnce: limit, why, stopped: false, dataset };
+    this.state.phase = 'training';
+    this.pool.start(runs, { name, bytes, sha256: dataset.sha256 }, code, limit);
+  }
+
+  /** The pool changed: the sweep's phase and status, when no run is on screen, and the live workers' count. */
+  sweepChanged() {
+    this.status.dataset.workers = String(this.pool.workers);
+    const { sweep, run, opening } = this.state;
+    if (!sweep || run || opening || this.state.phase === 'loading' || this.state.phase === 'crashed') {
+      return this.render();
+    }
+    const { runs } = sweep;
+    const count = (/** @type {string[]} */ ...states) => runs.filter((r) => states.includes(r.state)).length;
+    const ended = runs.filter((r) => this.pool.settled(r)).length;
+    const first = Math.min(...runs.filter((r) => r.startedAt).map((r) => r.startedAt));
+    const last = ended === runs.length ? Math.max(...runs.map((r) => r.endedAt)) : performance.now();
+    const wall = Number.isFinite(first) ? (last - first) / 1000 : 0;
+    this.status.dataset.sweepSeconds = wall.toFixed(3); // from the first run's start to the last one's end, for benchmarks
+    const steps = runs.reduce((n, r) => n + r.step - r.stepAtStart, 0);
+    const speed = `${rate(steps, wall)} steps/s in all`;
+    /** @type {string} */
+    let phase;
+    let text;
+    if (ended === runs.length) {
+      phase = sweep.stopped ? 'stopped' : 'done';
+      const failed = count('failed') ? `, ${count('failed')} failed` : '';
+      text = `Sweep ${sweep.stopped ? 'stopped' : 'done'}: ${runs.length} runs${failed}, ${steps.toLocaleString('en')} ` +
+        `steps in ${formatSeconds(wall)} (${speed}).`;
+    } else if (runs.some((r) => !this.pool.settled(r) && r.state !== 'paused' && !(r.state === 'queued' && this.pool.held))) {
+      phase = 'training';
+      const queued = count('queued') ? `, ${count('queued')} waiting` : '';
+      const paused = count('paused') ? `, ${count('paused')} paused` : '';
+      text = `Sweep of ${runs.length} runs (${sweep.atOnce} at once): ${count('training', 'starting')} training` +
+        `${paused}${queued}, ${ended} ended · ${speed}`;
+    } else {
+      phase = 'paused';
+      text = `Sweep paused: ${count('paused')} paused, ${count('queued')} waiting, ${ended} ended.`;
+    }
+    const due = performance.now() - this.state.statusAt >= STATUS_EVERY_MS;
+    if (phase !== this.state.phase || due || phase !== 'training') this.setPhase(phase, text);
+    else this.render();
+  }
+
+  /**
+   * Pause, resume or stop: acted on between two steps, which for a large model can be seconds away. With a sweep on
+   * screen (and no run), every run of the sweep.
+   * @param {'pause' | 'resume' | 'stop'} type
+   */
   request(type) {
     const { state } = this;
-    if (state.run?.script) return this.stopScript(); // a script cannot pause: it runs until its end
+    if (!state.run && state.sweep) {
+      if (type === 'stop') state.sweep.stopped = true;
+      if (type === 'pause') this.pool.pauseAll();
+      else if (type === 'resume') this.pool.resumeAll();
+      else this.pool.stopAll();
+      return;
+    }
+    if (!state.run) return;
+    if (state.run.script) return this.stopScript(); // a script cannot pause: it runs until its end
     // the buttons stay enabled (keyboard focus stays on them): a repeat waits, a stop overrides a pending pause
     if (state.requested === type || state.requested === 'stop') return;
     state.requested = type;
@@ -205,10 +349,12 @@ export class App {
 
   reset() {
     this.replacing('reset');
+    this.pool.terminate(); // a sweep's workers end at once
+    this.state.sweep = null;
     const { run, phase } = this.state;
     if (run?.script) {
       this.retireScript();
-    } else if (phase === 'training' || phase === 'paused') {
+    } else if (run && (phase === 'training' || phase === 'paused')) {
       this.send({ type: 'stop', run: run.id });
       this.arm('reset', run.id);
     } else if (this.state.opening) { // its answer shows the worker is not stuck (its code may loop as it is imported)
@@ -225,6 +371,9 @@ export class App {
    * what the page knew of it (a finished one is shown as done). A bad file, or one of another dataset, changes
    * nothing: the worker checks it before it touches the run on screen. The worker gets copies: the caller keeps its
    * bytes, to try again with another dataset.
+   * @param {ArrayBuffer} bytes
+   * @param {{dataset?: {name: string | null, bytes: ArrayBuffer | null} | null, key?: string, before?: Before | null,
+   *          label?: string, restored?: boolean, askCode?: boolean, note?: string}} [options]
    */
   open(bytes, { dataset = null, key = crypto.randomUUID(), before = null, label = 'the checkpoint', restored = false,
     askCode = true, note = '' } = {}) {
@@ -238,7 +387,7 @@ export class App {
     this.render();
   }
 
-  /** Show these kept runs on the chart beside the run on screen. */
+  /** Show these kept runs on the chart beside the run on screen. @param {App['state']['compared']} runs */
   compare(runs) {
     this.state.compared = runs;
     this.render();
@@ -248,12 +397,14 @@ export class App {
    * Run a script of the user's as it is (its bytes, its file name), on the current dataset, as the run on screen: its
    * output's losses draw the chart, its samples the names. `exact`: with glibc's libm (see ScriptRequest). It runs in
    * a Python of its own (the next script worker), so the training Python never sees it.
+   * @param {ArrayBuffer} bytes @param {string} name @param {boolean} exact
    */
   runScript(bytes, name, exact) {
     this.replacing('script');
     this.clearRun();
     const { info, vocabSize, bytes: dataset } = this.state.dataset;
-    const run = newRun(++this.state.runs, crypto.randomUUID(), this.state.form.config, info, []);
+    const run = newRun(++this.state.runs, crypto.randomUUID(), /** @type {Config} */ (this.state.form.config),
+      /** @type {Dataset} */ (info), []);
     Object.assign(run, { script: { name, exact }, steps: 0, vocabSize });
     this.state.run = run;
     this.state.codeFailure = null;
@@ -269,10 +420,10 @@ export class App {
   /** Stop a running script: its Python reads no message until the script returns, so its worker is ended. The
    * script's output, chart and names stay on screen. */
   stopScript() {
-    const { run } = this.state;
+    const run = this.onScreen();
     run.finished = true;
     this.retireScript();
-    this.setPhase('stopped', `Stopped ${run.script.name}${run.step ? ` at step ${run.step}` : ''}.`);
+    this.setPhase('stopped', `Stopped ${run.script?.name}${run.step ? ` at step ${run.step}` : ''}.`);
   }
 
   /**
@@ -333,30 +484,33 @@ export class App {
     }
   }
 
-  /** The running script's Python failed outside the script (its exit, its worker's end): the run ends there. */
+  /** The running script's Python failed outside the script (its exit, its worker's end): the run ends there.
+   * @param {string} text */
   scriptFailed(text) {
     this.retireScript();
     const { run } = this.state;
     if (!run?.script || run.finished) return;
     run.finished = true;
-    this.setPhase('stopped', `${run.script.name} ended its Python (${text.slice(0, 300)}). Its output so far is kept; ` +
-      'the page goes on.');
+    this.setPhase('stopped', `${run.script.name} ended its Python (${text.slice(0, 300).replace(/\.$/, '')}). Its ` +
+      'output so far is kept; the page goes on.');
   }
 
-  /** Names from the current weights: one request at a time (a long one would hold up every later message). */
+  /** Names from the current weights: one request at a time (a long one would hold up every later message).
+   * @param {number} count @param {number} temperature */
   generate(count, temperature) {
-    if (this.state.generating) return;
+    if (this.state.generating || !this.state.run) return;
     this.state.generating = true;
     this.send({ type: 'generate', run: this.state.run.id, count, temperature });
     this.render();
   }
 
-  /** Use these edited modules (the Code panel's) from the next run on. */
+  /** Use these edited modules (the Code panel's) from the next run on. @param {Edits} edits */
   setCode(edits) {
     this.state.code = edits;
     this.render();
   }
 
+  /** @param {string | null} name @param {ArrayBuffer | null} bytes null for the built-in names */
   loadDataset(name, bytes) {
     const { state } = this;
     state.pending = { name, bytes }; // one at a time: the dataset controls wait for the worker's answer
@@ -400,6 +554,7 @@ export class App {
   /**
    * Expect the worker to act on this request soon. Every message it sends shows it is between steps or about to be,
    * and starts the wait again; a worker that sends nothing for `watch.ms` is inside a step that does not return.
+   * @param {string} type @param {number} run
    */
   arm(type, run) {
     clearTimeout(this.watch.timer);
@@ -407,6 +562,7 @@ export class App {
     Object.assign(this.watch, { type, run, ms, timer: setTimeout(() => this.unstick(), ms) });
     // edited code may loop: a spare Python starts loading now, so that a restart takes seconds less
     if (!this.spare && Object.keys(this.state.code).length) {
+      /** @type {Reply[]} */
       const replies = [];
       const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
       this.listen(worker, replies);
@@ -445,7 +601,7 @@ export class App {
       ? ' (your edited code may loop)' : ''}, so the page restarted it`;
     // a checkpoint sent to the stuck worker never opened: the user is told to open it again
     const lost = this.state.opening ? ` (${this.state.opening.label} was not opened: open it again)` : '';
-    this.recovering = saved && { bytes: saved, run, what: what + lost };
+    this.recovering = saved && run && { bytes: saved, run, what: what + lost };
     this.restartNote = `${what}${lost}; your settings, dataset and code are kept` +
       `${type !== 'reset' && !saved ? ', but the run had no save to go back to' : ''}.`;
     this.restart();
@@ -453,7 +609,7 @@ export class App {
 
   /** Python is up again after unstick(): reopen the run at its last save, paused. */
   recover() {
-    const { bytes, run, what } = this.recovering;
+    const { bytes, run, what } = /** @type {NonNullable<App['recovering']>} */ (this.recovering);
     this.recovering = null;
     this.open(bytes, { key: run.key, before: run, label: 'its last save', askCode: false,
       note: `${what}; the run is back at its last save` });
@@ -461,13 +617,15 @@ export class App {
 
   /** @param {Request} message */
   send(message) {
+    /** @type {Transferable[]} */
     const transfer = [];
     if ('bytes' in message && message.bytes) transfer.push(message.bytes);
-    if ('dataset' in message && message.dataset?.bytes) transfer.push(message.dataset.bytes);
+    if (message.type === 'open' && message.dataset?.bytes) transfer.push(message.dataset.bytes);
     this.worker.postMessage(message, transfer);
   }
 
-  /** Let the panels keep what they must of the run on screen before it goes (its last steps, for the runs list). */
+  /** Let the panels keep what they must of the run on screen before it goes (its last steps, for the runs list).
+   * @param {string} reason */
   replacing(reason) {
     for (const hook of this.beforeReplace) hook(this.state.run, reason);
   }
@@ -488,7 +646,8 @@ export class App {
     return worker;
   }
 
-  /** The page's worker: its replies are the page's; a spare's wait until it takes over. */
+  /** The page's worker: its replies are the page's; a spare's wait until it takes over.
+   * @param {Worker} worker @param {Reply[] | null} spare */
   listen(worker, spare = null) {
     worker.onmessage = (event) => (spare ? spare.push(event.data) : this.onReply(event.data));
     worker.onerror = (event) => {
@@ -511,25 +670,27 @@ export class App {
     if (message.type !== 'script-output') this.render(); // a script's output changes only its terminal view
   }
 
-  /** A message from the worker: it answered what the page waits for, or it is alive and the wait starts again. */
+  /** A message from the worker: it answered what the page waits for, or it is alive and the wait starts again.
+   * @param {Reply} message */
   alive(message) {
     const { run } = this.state;
-    if (message.type === 'progress' && message.run === run?.id) {
+    if (message.type === 'progress' && run && message.run === run.id) {
       this.longestChunk = Math.max(this.longestChunk, 1000 * (message.seconds - run.seconds));
     }
     if (!this.watch.timer) return;
-    const answered = ['paused', 'stopped', 'done', 'error'].includes(message.type) && message.run === this.watch.run;
+    const answered = ['paused', 'stopped', 'done', 'error'].includes(message.type) && 'run' in message
+      && message.run === this.watch.run;
     if (answered) return this.disarm();
     this.arm(this.watch.type, this.watch.run);
   }
 
   /** @param {import('./protocol.js').Opened} message */
   onOpened(message) {
-    const { key, before, label, restored, dataset, note } = this.state.opening;
+    const { key, before, label, restored, dataset, note } = /** @type {Opening} */ (this.state.opening);
     this.state.opening = null;
     this.clearRun();
     if (dataset) this.state.dataset = { ...dataset, info: message.dataset, vocabSize: message.vocabSize };
-    const run = newRun(message.run, key, message.config, this.state.dataset.info, message.edited);
+    const run = newRun(message.run, key, message.config, message.dataset, message.edited);
     Object.assign(run, { restored, vocabSize: message.vocabSize,
       numParams: message.numParams, step: message.step, stepAtStart: message.step, losses: Array.from(message.losses),
       ...(before && { created: before.created, secondsBefore: before.seconds, names: before.names, caption: before.caption }),
@@ -563,8 +724,8 @@ export class App {
     if (context === 'generate') state.generating = false;
     if (cause === 'code') {
       // a run's failure: the Code panel shows the traceback and marks the line (a view's failure: the view says it)
-      if (['train', 'resume', 'open', 'generate'].includes(context)) state.codeFailure = code;
-      message = `your edited code failed${place(code.where)}: ${code.message}. The Code panel shows where`;
+      if (['train', 'resume', 'open', 'generate'].includes(context)) state.codeFailure = code ?? null;
+      message = `your edited code failed${place(code?.where ?? null)}: ${code?.message}. The Code panel shows where`;
     }
     if (context === 'dataset') {
       state.refused = state.pending;
@@ -573,7 +734,7 @@ export class App {
       return this.render(); // the dataset panel says what was wrong
     }
     if (context === 'open') {
-      if (run === state.opening?.id) { // the runs panel says what was wrong
+      if (state.opening && run === state.opening.id) { // the runs panel says what was wrong
         this.status.textContent = state.opening.status;
         state.opening = null;
       }
@@ -592,6 +753,7 @@ export class App {
     this.setPhase(state.phase, `Error (${context}): ${message}`);
   }
 
+  /** @param {string} message */
   crash(message) {
     this.python = false;
     this.state.requested = null;
@@ -601,6 +763,7 @@ export class App {
 
   // ---- phases ----
 
+  /** @param {string} phase @param {string} [statusText] */
   setPhase(phase, statusText) {
     this.state.phase = phase;
     this.status.dataset.phase = phase;
@@ -612,7 +775,7 @@ export class App {
   }
 
   trainingStatus() {
-    const { step, steps, seconds, stepAtStart, script } = this.state.run;
+    const { step, steps, seconds, stepAtStart, script } = this.onScreen();
     if (script) {
       if (!steps) return `Running ${script.name}…`;
       return `Running ${script.name}: step ${step} / ${steps} · ${rate(step, seconds)} steps/s · ` +
@@ -625,7 +788,10 @@ export class App {
   }
 }
 
-/** @returns {Run} */
+/**
+ * @param {number} id @param {string} key @param {Config} config @param {Dataset} dataset @param {string[]} code
+ * @returns {Run}
+ */
 function newRun(id, key, config, dataset, code) {
   return {
     id, key, config, dataset, numParams: 0, steps: config?.steps ?? 0, step: 0, stepAtStart: 0, seconds: 0,
@@ -639,14 +805,17 @@ export function place(where) {
   return where.line ? ` (${where.file}, line ${where.line})` : ` (${where.file})`;
 }
 
+/** @param {number} bytes */
 function mb(bytes) {
   return (bytes / 1e6).toFixed(1);
 }
 
+/** @param {number} steps @param {number} seconds */
 export function rate(steps, seconds) {
   return seconds > 0 ? (steps / seconds).toFixed(1) : '–';
 }
 
+/** @param {number} seconds */
 export function formatSeconds(seconds) {
   if (!Number.isFinite(seconds)) return '–';
   if (seconds < 59.95) return `${seconds.toFixed(1)} s`;

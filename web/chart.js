@@ -6,16 +6,27 @@ import uPlot from './vendor/uplot/uPlot.esm.js';
 
 const SMOOTHING = 0.95; // weight of the past in the moving average, as TensorBoard's smoothing slider
 
-/** Colours of the compared runs' curves (the current run's are blue and orange). */
-const COLOURS = ['#7c3aed', '#059669', '#db2777', '#0891b2', '#a16207', '#4b5563'];
+/** Colours of the compared runs' curves (the current run's are blue and orange); past them, dashed again. */
+const COLOURS = ['#7c3aed', '#059669', '#db2777', '#0891b2', '#a16207', '#4b5563', '#dc2626', '#4d7c0f', '#1d4ed8',
+  '#9333ea'];
+
+/** The colour of the `i`-th compared run's curve (the compare panel's table shows it too). @param {number} i */
+export const colour = (i) => COLOURS[i % COLOURS.length];
+
+/** Its dash: solid for the first round of colours, dashed for the next. @param {number} i */
+const dash = (i) => (i < COLOURS.length ? [] : [6, 3]);
 
 /** Distances between the step axis's ticks: whole steps only (1, 2, 5, 10, 20, 50, ...), never 2.5. */
 const STEP_INCREMENTS = Array.from({ length: 21 }, (_, i) => [1, 2, 5][i % 3] * 10 ** Math.floor(i / 3));
 
 export class LossChart {
-  /** @param {HTMLElement} container */
-  constructor(container) {
+  /**
+   * @param {HTMLElement} container
+   * @param {{current?: boolean}} [options] `current: false`: only the compared runs (the compare panel's chart)
+   */
+  constructor(container, { current = true } = {}) {
     this.container = container;
+    this.current = current;
     /** @type {number[]} */
     this.steps = [];
     /** @type {number[]} */
@@ -48,10 +59,13 @@ export class LossChart {
       legend: { live: true },
       series: [
         { label: 'step' },
-        { label: 'loss', stroke: 'rgba(37, 99, 235, 0.35)', width: 1, points: { show: false } },
-        { label: 'smoothed', stroke: '#c2410c', width: 2, points: { show: false } },
+        ...(this.current ? [
+          { label: 'loss', stroke: 'rgba(37, 99, 235, 0.35)', width: 1, points: { show: false } },
+          { label: 'smoothed', stroke: '#c2410c', width: 2, points: { show: false } },
+        ] : []),
         ...this.others.map((other, i) => ({
-          label: other.label, stroke: COLOURS[i % COLOURS.length], width: 1.5, dash: [6, 3], points: { show: false },
+          label: other.label, stroke: colour(i), width: this.current ? 1.5 : 2,
+          dash: this.current ? [6, 3] : dash(i), points: { show: false },
         })),
       ],
     };
@@ -62,21 +76,25 @@ export class LossChart {
    * @returns {uPlot.AlignedData}
    */
   data() {
-    if (this.others.length === 0) return [this.steps, this.raw, this.smooth];
+    if (this.others.length === 0) return this.current ? [this.steps, this.raw, this.smooth] : [[]];
     const length = Math.max(this.steps.length, ...this.others.map((other) => other.smooth.length));
     /** @param {number[]} values */
     const pad = (values) => Array.from({ length }, (_, i) => (i < values.length ? values[i] : null));
     const steps = Array.from({ length }, (_, i) => i + 1);
-    return [steps, pad(this.raw), pad(this.smooth), ...this.others.map((other) => pad(other.smooth))];
+    return [steps, ...(this.current ? [pad(this.raw), pad(this.smooth)] : []),
+      ...this.others.map((other) => pad(other.smooth))];
   }
 
   /**
-   * Show other runs' smoothed losses beside the current run's.
+   * Show other runs' smoothed losses beside the current run's; the same runs again (their losses grown) redraw
+   * without building the chart anew.
    * @param {{label: string, losses: ArrayLike<number>}[]} runs
    */
   compare(runs) {
+    const same = runs.length === this.others.length && runs.every((run, i) => run.label === this.others[i].label);
     this.others = runs.map(({ label, losses }) => ({ label, smooth: smoothed(losses) }));
-    this.rebuild();
+    if (same) this.redraw();
+    else this.rebuild();
   }
 
   /** @param {number | null} loss the uniform-guessing loss to mark, or null for none */

@@ -55,9 +55,13 @@
  *          `exact`: with glibc's exp, log, pow, sin and cos (microgpt.libm) in place of the platform's. To a script
  *          worker only, once: it runs to its end, reading no message meanwhile, so only ending the worker stops it,
  *          and the page ends the worker after it anyway
+ * @typedef {{type: 'heldout', id: number, runs: number[][], bytes: ArrayBuffer | null}} HeldoutRequest  the held-out
+ *          loss (microgpt.heldout) of the model in the checkpoint file `bytes` (null: the run here, which it leaves as
+ *          it is) on the documents chosen for comparing `runs`, each [seed, steps], on the current dataset; computed
+ *          in parts of a chunk's time, between which the worker reads its messages; `id` pairs the reply with it
  * @typedef {DatasetRequest | DescribeRequest | TrainRequest | OpenRequest | ControlRequest | GenerateRequest
  *           | CheckpointRequest | LossesCsvRequest | InspectRequest | DrawRequest | GradientCheckRequest | CodeRequest
- *           | PackageRequest | ScriptCheckRequest | ScriptRequest} Request
+ *           | PackageRequest | ScriptCheckRequest | ScriptRequest | HeldoutRequest} Request
  */
 
 /**
@@ -143,9 +147,14 @@
  *          fresh one helps). `run`: the run it is about, if any. `expected`: for a checkpoint trained on another
  *          dataset than the current one, that dataset (the page asks for it); `recorded`: for one made with other
  *          edited code than the page's, that code (the page asks before using it)
+ * @typedef {{type: 'heldout', id: number, loss: number | null, documents: number, reason: string | null,
+ *            seed: number, longest: number | null}} Heldout  the mean loss over `documents` held-out documents (the
+ *          end of seed `seed`'s shuffled list), or null when there are none or the model cannot be measured on them,
+ *          and `reason` says why in a sentence; `longest`: how many steps a run with that seed can take before it
+ *          trains on one of them
  * @typedef {Loading | Ready | DatasetInfo | Described | Started | Opened | Progress | Preview | Control | Done
  *           | Generated | Checkpoint | LossesCsv | Inspected | Drawn | GradientChecked | Code | Package
- *           | ScriptChecked | ScriptOutput | ScriptDone | WorkerError} Reply
+ *           | ScriptChecked | ScriptOutput | ScriptDone | WorkerError | Heldout} Reply
  */
 
 /**

@@ -15,7 +15,7 @@ import traceback
 import warnings
 
 import microgpt
-from microgpt import checkpoint, inspect, libm, script, sources
+from microgpt import checkpoint, heldout, inspect, libm, script, sources
 from microgpt.model import num_params
 
 # Exceptions that mean bad input (the message says what to change), even when the code is edited
@@ -35,6 +35,8 @@ class Session:
         self.seconds = 0.0  # training time of the current run, not counting pauses
         self.reading = None  # (trainer, step, text) and the forward pass over it: a new temperature reuses it
         self.embedded = None  # (trainer, step) and its embeddings' views: a new text reuses them
+        self.measuring = None  # (trainer, held-out documents) of the held-out loss being computed, in parts
+        self.chosen = None  # (dataset, runs) and the held-out documents heldout.choose() gave for them
 
     def call(self, method, *args):
         """Every call from the worker comes through here, so that the exception of a failed one can be described."""
@@ -56,13 +58,13 @@ class Session:
     def use_code(self, edits):
         """Run the next trainers with these edited modules (name -> text; {} for the installed package). A syntax
         error or a module that fails to import raises sources.CodeError and leaves the code in use as it was."""
-        global microgpt, checkpoint, inspect, num_params
+        global microgpt, checkpoint, heldout, inspect, num_params
         edits = {name: text for name, text in dict(edits).items() if text != self.originals.get(name)}
         if edits == self.edits:
             return
         microgpt = sources.apply(edits, self.originals)
         # the fresh modules of the package just imported, in place of those of the code before
-        from microgpt import checkpoint, inspect  # noqa: F811
+        from microgpt import checkpoint, heldout, inspect  # noqa: F811
         from microgpt.model import num_params  # noqa: F811
         self.edits = edits
         self.reading = self.embedded = None
@@ -259,6 +261,50 @@ class Session:
         name = checkpoint.file_name(trainer.config, self.run_dataset, trainer.steps_done)
         return {'name': name.removesuffix(checkpoint.SUFFIX) + '.losses.csv',
                 'csv': 'step,loss\n' + ''.join(f'{i},{loss!r}\n' for i, loss in enumerate(self.losses, start=1))}
+
+    # ---- the held-out loss of a comparison (microgpt.heldout), computed in parts: start, losses..., mean ----
+
+    def heldout_start(self, runs, data):
+        """Choose the held-out documents for comparing `runs` ([seed, steps] each) on the current dataset, and the model
+        to measure on them: the checkpoint file `data`'s (restored beside the run here, which stays as it is), or
+        None for the run here. Returns how many documents there are, 0 when none (`reason` says why), the seed whose
+        list they end, and how many steps a run with that seed takes before it reaches them."""
+        runs = tuple(tuple(int(n) for n in run) for run in runs)
+        if self.chosen is None or self.chosen[0] != (self.dataset['sha256'], runs):
+            self.chosen = (self.dataset['sha256'], runs), heldout.choose(self.docs, runs)
+        chosen = self.chosen[1]
+        result = {'documents': 0, 'reason': chosen.reason, 'seed': chosen.seed, 'longest': None}
+        self.measuring = None
+        if not chosen.docs:
+            return result
+        if data is None:
+            trainer = self.weights()
+        else:
+            saved = checkpoint.loads(bytes(data))
+            if (saved.get('sources') or {}) != self.edits:
+                return {**result, 'reason': "this run was trained with other code than the comparison's: "
+                                            "its loss is measured with its own code only"}
+            try:
+                trainer, _ = checkpoint.restore(saved, self.docs)
+            except checkpoint.DatasetMismatch:
+                return {**result, 'reason': "this run was trained on another dataset than the comparison's"}
+        self.measuring = trainer, chosen.docs
+        return {**result, 'documents': len(chosen.docs),
+                'longest': heldout.longest_run(self.docs, chosen.docs, chosen.seed)}
+
+    def heldout_losses(self, start, seconds):
+        """The losses of the held-out documents from `start` on, as many as `seconds` allow (at least one)."""
+        trainer, docs = self.measuring
+        losses, begin = [], time.perf_counter()
+        while start + len(losses) < len(docs) and (not losses or time.perf_counter() - begin < seconds):
+            i = start + len(losses)
+            losses += heldout.document_losses(trainer.model, trainer.tokenizer, docs[i:i + 1])
+        return losses
+
+    def heldout_mean(self, losses):
+        """The held-out loss: heldout.mean() of every document's loss, the bits heldout.loss() gives at once."""
+        self.measuring = None
+        return heldout.mean([float(loss) for loss in losses])
 
     # ---- inside the model: microgpt.inspect's views of the current weights; none changes the run (`draw` only moves
     # the preview generator, as a preview does) ----

@@ -105,6 +105,112 @@ export function parse(texts, vocabSize = 0) {
   return { config: Object.keys(errors).length ? null : /** @type {Config} */ (values), errors };
 }
 
+/** The most runs one sweep trains, and the most settings that hold lists (the grid of both). */
+export const MAX_SWEEP_RUNS = 16;
+export const MAX_SWEPT = 2;
+
+/**
+ * A setting a sweep varies: its field and its values, in the order typed.
+ * @typedef {{field: Field, values: number[]}} Swept
+ */
+
+/**
+ * Parse the texts of the form, where any field may hold a comma-separated list of values (`0.003, 0.01, 0.03`): a
+ * sweep, one run per value; lists in two fields make the grid of both, the first field's values outermost. Each
+ * run's settings are checked as `parse()` checks one run's.
+ * @param {Record<string, string>} texts by field key
+ * @param {number} [vocabSize] see parse()
+ * @returns {{config: Config | null, configs: Config[] | null, swept: Swept[], errors: Record<string, string>}}
+ *          `configs`: every run's settings, or null while a field is invalid; `config`: the first run's
+ */
+export function parseSweep(texts, vocabSize = 0) {
+  /** @type {Record<string, string>} */
+  const errors = {};
+  /** @type {Record<string, string[]>} */
+  const lists = {};
+  for (const f of FIELDS) {
+    const parts = String(texts[f.key] ?? '').split(',').map((part) => part.trim());
+    lists[f.key] = parts;
+    if (parts.length > 1 && parts.includes('')) {
+      errors[f.key] = 'A list has a value between each two commas, such as 0.003, 0.01, 0.03.';
+      continue;
+    }
+    if (parts.length < 2) continue;
+    for (const part of parts) { // each value as one run's: its own message, naming it
+      const error = parse({ ...defaultTexts(), [f.key]: part }).errors[f.key];
+      if (error) {
+        errors[f.key] = `${quoteValue(part)}: ${error}`;
+        break;
+      }
+    }
+  }
+  const listed = FIELDS.filter((f) => lists[f.key].length > 1);
+  if (listed.length > MAX_SWEPT) {
+    const names = listed.map((f) => f.label.toLowerCase());
+    for (const f of listed.slice(MAX_SWEPT)) {
+      errors[f.key] = `Lists in at most ${MAX_SWEPT} settings make a sweep (the grid of both); ` +
+        `${names.slice(0, -1).join(', ')} and ${names.at(-1)} hold lists: make ${f.label.toLowerCase()} one value.`;
+    }
+  }
+  const runs = listed.reduce((n, f) => n * lists[f.key].length, 1);
+  if (!Object.keys(errors).length && runs > MAX_SWEEP_RUNS) {
+    const last = /** @type {Field} */ (listed.at(-1));
+    errors[last.key] = listed.length === 1
+      ? `${runs} values: a sweep trains at most ${MAX_SWEEP_RUNS} runs. Shorten the list.`
+      : `A grid of ${listed.map((f) => `${lists[f.key].length} ${f.label.toLowerCase()} values`).join(' × ')} ` +
+        `is ${runs} runs: a sweep trains at most ${MAX_SWEEP_RUNS}. Shorten a list.`;
+  }
+  /** @type {Swept[]} */
+  const swept = listed.map((field) => ({ field, values: lists[field.key].map(Number) }));
+  if (Object.keys(errors).length) return { config: null, configs: null, swept, errors };
+  /** @type {Config[]} */
+  const configs = [];
+  for (const combination of grid(listed.map((f) => lists[f.key].map((value) => [f.key, value])))) {
+    const checked = parse({ ...texts, ...Object.fromEntries(combination) }, vocabSize);
+    if (!checked.config) { // a combination refused as a whole (embedding size and heads, the model's size)
+      const values = listed.length ? ` (with ${combination.map(([key, value]) => `${fieldOf(key).label.toLowerCase()} ` +
+        `${value}`).join(', ')})` : '';
+      for (const [key, error] of Object.entries(checked.errors)) errors[key] = `${error}${values}`;
+      return { config: null, configs: null, swept, errors };
+    }
+    configs.push(checked.config);
+  }
+  return { config: configs[0], configs, swept, errors };
+}
+
+/**
+ * Every combination of one item from each list, the first list's outermost.
+ * @template T @param {T[][]} lists @returns {T[][]}
+ */
+function grid(lists) {
+  return lists.reduce((/** @type {T[][]} */ combos, list) => combos.flatMap((combo) => list.map((item) => [...combo, item])),
+    [[]]);
+}
+
+/** @param {string} key */
+function fieldOf(key) {
+  return /** @type {Field} */ (FIELDS.find((f) => f.key === key));
+}
+
+/** The defaults as the form's texts. */
+function defaultTexts() {
+  return Object.fromEntries(FIELDS.map((f) => [f.key, String(f.default)]));
+}
+
+/** A value typed (or in a link) as a short quotation. @param {string} text */
+function quoteValue(text) {
+  return text.length > 20 ? `“${text.slice(0, 19)}…”` : `“${text}”`;
+}
+
+/**
+ * A field's text as the hash and the sweep record it: a list without spaces (`0.003,0.01,0.03`), a value trimmed.
+ * @param {string} text
+ */
+export function normalText(text) {
+  const trimmed = String(text).trim();
+  return trimmed.includes(',') ? trimmed.split(',').map((part) => part.trim()).join(',') : trimmed;
+}
+
 /** @param {string} text @param {Field['kind']} kind @returns {number | null} */
 function parseNumber(text, kind) {
   const pattern = kind === 'int' ? /^[+-]?\d+$/ : /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -126,15 +232,16 @@ export function textsOf(config) {
 export function toHash(texts) {
   const params = new URLSearchParams();
   for (const f of FIELDS) {
-    const text = String(texts[f.key]).trim();
+    const text = normalText(texts[f.key]);
     if (text !== String(f.default)) params.set(fieldId(f), text);
   }
-  const query = params.toString();
+  const query = params.toString().replace(/%2C/g, ','); // a sweep's list reads as typed: #learning-rate=0.003,0.01
   return query ? `#${query}` : '';
 }
 
 /**
- * The field texts a URL hash holds, over the defaults; unknown keys are ignored, bad values kept to be shown.
+ * The field texts a URL hash holds, over the defaults (a sweep's lists as they are); unknown keys are ignored, bad
+ * values kept to be shown.
  * A hash without `=` is a link to a part of the page (`#samples`, the names), not settings.
  * @param {string} hash
  * @returns {Record<string, string>} by field key
@@ -145,7 +252,8 @@ export function fromHash(hash) {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   for (const f of FIELDS) {
     const text = params.get(fieldId(f));
-    if (text !== null) texts[f.key] = text.slice(0, 40);
+    // kept to be shown if invalid, bounded: a value's length, or a sweep's list of values
+    if (text !== null) texts[f.key] = text.slice(0, text.includes(',') ? 40 * MAX_SWEEP_RUNS : 40);
   }
   return texts;
 }

@@ -296,6 +296,18 @@ async function handle(message) {
     case 'losses-csv':
       post({ type: 'losses-csv', ...(await call('losses_csv')) });
       break;
+    case 'heldout': {
+      // a comparison's held-out loss, a few documents per call: the worker reads its messages in between
+      const chosen = await call('heldout_start', message.runs, message.bytes && new Uint8Array(message.bytes));
+      const losses = [];
+      while (losses.length < chosen.documents) {
+        losses.push(...await call('heldout_losses', losses.length, CHUNK_SECONDS));
+        await yieldToEventLoop();
+      }
+      const loss = chosen.documents ? await call('heldout_mean', losses) : null;
+      post({ type: 'heldout', id: message.id, loss, ...chosen });
+      break;
+    }
     case 'code':
       post({ type: 'code', ...(await call('code')) });
       break;

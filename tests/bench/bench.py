@@ -1,6 +1,7 @@
 """The speed benchmark: native CPython, Pyodide under Node, the page and its bare worker, load, responsiveness, memory.
 
     python build.py bench [--quick] [--steps N] [--original PATH/TO/microgpt.py]
+    python build.py bench --sweep [K] [--steps N]   # sweeps: K copies of the default run at once, K = 1, 2 and K
 
 build.py builds the site, then runs this with the project's .venv, passing the machine's default `python3` as
 --default-python. Everything is measured in one run, on one machine, so the ratios compare like with like. Steps/s
@@ -8,11 +9,20 @@ always time the training steps alone (no start-up, no sampling): inside Python f
 script as the difference between a run of N steps and a run of 0 steps. The speeds are the medians of rounds in
 which every program runs once in turn, so a noisy spell slows them alike. Writes bench.json and bench.md (a Markdown
 table) in the project's root (or --out), and prints the table and the budget.
+
+--sweep measures sweeps instead (bench-sweep.json, bench-sweep.md): copies of the default run (N steps) trained at once
+in the page's pool of workers, K at once for K = 1, 2 and K (default: the machine's cores), each on a page told the
+machine has K + 1 cores (navigator.hardwareConcurrency; the page keeps one for itself), so exactly K train at once.
+A sweep needs two runs, so K = 1 trains two copies one after the other. It reports the total steps/s (every run's
+steps over the time from the first run's start to the last one's end: the page's data-sweep-seconds), the parallel
+efficiency (total steps/s over K times K = 1's), each worker's WebAssembly memory at its end, and the main thread's
+longest 10 ms timer gap while the K runs train.
 """
 
 import argparse
 import gzip
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -208,6 +218,62 @@ def bare_worker(browser, url, steps):
     return {'steps_per_second': steps / seconds}
 
 
+def sweep_run(browser, url, k, steps):
+    """`max(k, 2)` copies of the default run of `steps` steps, `k` at once: the page's figures for them."""
+    context = browser.new_context()
+    context.add_init_script(PROBES)
+    context.add_init_script(
+        f"Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', {{get: () => {k + 1}}})")
+    page = open_ready(context, url)
+    page.click('#settings-panel > summary')
+    page.fill('#steps', str(steps))
+    page.fill('#seed', ','.join(['42'] * max(k, 2)))
+    expect(page.locator('#sweep-info')).to_contain_text(f'{k} at once')
+    page.click('#train')
+    status = page.locator('#status')
+    runs = page.locator('#runs .run.sweep-run')
+    # the timer's gaps count once all k train (not while the workers load)
+    expect(page.locator('#runs .run.sweep-run[data-state="training"]')).to_have_count(k, timeout=120_000)
+    page.evaluate('window.probe.armed = true')
+    expect(status).to_have_attribute('data-phase', 'done', timeout=900_000)
+    probe = page.evaluate('window.probe')
+    seconds = float(status.get_attribute('data-sweep-seconds'))
+    wasm = [int(b) for b in runs.evaluate_all('els => els.map(e => e.dataset.wasmBytes)')]
+    expect(status).to_have_attribute('data-workers', '0', timeout=120_000)
+    context.close()
+    n = max(k, 2)
+    return {'k': k, 'runs': n, 'steps_per_second': n * steps / seconds, 'seconds': seconds,
+            'wasm_bytes': wasm, 'max_gap_ms': probe['maxGap'], 'long_tasks': probe['longTasks']}
+
+
+def sweep_table(r):
+    one = r['sweeps'][0]['steps_per_second']
+    rows = [f"| runs at once ({r['steps']} steps each, default settings) | runs | total steps/s | parallel efficiency "
+            "| wasm memory per worker | longest 10 ms timer gap |", "|---|---|---|---|---|---|"]
+    for s in r['sweeps']:
+        efficiency = s['steps_per_second'] / (s['k'] * one)
+        memory = statistics.mean(s['wasm_bytes']) / 2**20
+        rows.append(f"| {s['k']} | {s['runs']} | {s['steps_per_second']:.1f} | {efficiency:.2f} "
+                    f"({s['steps_per_second'] / one:.2f}x one) | {memory:.0f} MiB | {s['max_gap_ms']:.0f} ms |")
+    return '\n'.join(rows) + '\n'
+
+
+def sweeps(args):
+    ks = sorted({1, 2, args.sweep or os.cpu_count() or 1})
+    r = {'steps': args.steps, 'cores': os.cpu_count(), 'sweeps': []}
+    with serve_site() as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(**launch_args())
+        for k in ks:
+            print(f"bench: {max(k, 2)} copies of the default run, {k} at once, {args.steps} steps", file=sys.stderr,
+                  flush=True)
+            r['sweeps'].append(sweep_run(browser, url, k, args.steps))
+        browser.close()
+    (args.out / 'bench-sweep.json').write_text(json.dumps(r, indent=1) + '\n')
+    text = sweep_table(r)
+    (args.out / 'bench-sweep.md').write_text(text)
+    print(text)
+
+
 def median_of(runs):
     """One program's repeated runs: the median steps/s, each run's kept beside it."""
     speeds = [run['steps_per_second'] for run in runs]
@@ -295,7 +361,13 @@ def main():
     p.add_argument('--original', type=Path, help="the original single-file microgpt.py, for the headline ratio")
     p.add_argument('--default-python', default='python3', help="the machine's default python3")
     p.add_argument('--out', type=Path, default=ROOT, help="where to write bench.json and bench.md")
+    p.add_argument('--sweep', type=int, nargs='?', const=0, metavar='K',
+                   help="measure sweeps instead: K = 1, 2 and K (default: the machine's cores) runs at once")
     args = p.parse_args()
+    if args.sweep is not None:
+        if args.steps == p.get_default('steps'):
+            args.steps = 300
+        return sweeps(args)
     steps, rounds, repeat, memory_steps, memory_at = \
         (10, 1, 2, 40, (10, 20)) if args.quick else (args.steps, 3, 5, 1000, (100, 500))
 

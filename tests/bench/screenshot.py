@@ -2,7 +2,8 @@
 and on a phone (375 px, two screens), and the inside-the-model panel at both widths with its graph and gradient check
 open; then, after a second run, the loss chart comparing the two and the list of kept runs (1280 px); the Code
 panel with model.py edited and its diff shown (1280 px); and Run a script after Karpathy's microgpt.py, with 50
-steps, has run (1280 px; when the reference is at ../shared/reference/microgpt.py).
+steps, has run (1280 px; when the reference is at ../shared/reference/microgpt.py); and a sweep of three learning rates
+with its comparison (1280 px, in a page of its own).
 
     python build.py && .venv/bin/python tests/bench/screenshot.py [OUT_DIR]   # default OUT_DIR: .github/
 
@@ -98,9 +99,21 @@ def main():
             expect(page.locator('#status')).to_have_text(re.compile(' finished: 50 steps'), timeout=300_000)
             page.wait_for_timeout(500)
             page.locator('#script').screenshot(path=out / 'screenshot-script.png')
+        # a sweep: three learning rates, 300 steps each, as many at once as this machine allows, then compared
+        page = browser.new_page(viewport={'width': 1280, 'height': 900})
+        page.goto(url + '#steps=300&learning-rate=0.003,0.01,0.03')
+        expect(page.locator('#status')).to_have_text(re.compile('^Ready'), timeout=60_000)
+        expect(page.locator('#dataset-info')).to_contain_text('parameters', timeout=30_000)
+        page.click('#train')
+        expect(page.locator('#status')).to_have_attribute('data-phase', 'done', timeout=900_000)
+        expect(page.locator('#status')).to_have_attribute('data-workers', '0', timeout=300_000)  # held-out losses
+        print(page.text_content('#status'))
+        page.wait_for_timeout(500)
+        page.evaluate("document.querySelector('#controls').style.position = 'static'")
+        page.locator('#compare').screenshot(path=out / 'screenshot-sweep.png')
         browser.close()
     print(f"wrote screenshot.png, screenshot-phone.png, screenshot-inside.png, screenshot-inside-phone.png, "
-          f"screenshot-runs.png, screenshot-code.png and screenshot-script.png in {out}")
+          f"screenshot-runs.png, screenshot-code.png, screenshot-script.png and screenshot-sweep.png in {out}")
 
 
 if __name__ == '__main__':

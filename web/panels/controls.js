@@ -1,5 +1,6 @@
 // The controls: Train, Pause/Resume, Stop, Reset, Generate now, Download losses and Restart Python. They ask the
-// shell to act; which of them can be pressed follows the phase.
+// shell to act; which of them can be pressed follows the phase. With a sweep on screen, Train starts it and Pause,
+// Stop and Reset act on all its runs.
 
 import { byId, saveFile } from '../dom.js';
 
@@ -13,7 +14,9 @@ export function mountControls(app) {
     download: byId('download-losses'), restart: byId('restart'),
   };
   ui.train.addEventListener('click', () => {
-    if (app.state.form.config) app.train(app.state.form.config);
+    const { config, configs, texts } = app.state.form;
+    if (configs) app.sweep(configs, texts); // lists in the settings: a sweep
+    else if (config) app.train(config);
   });
   ui.pause.addEventListener('click', () => app.request(app.state.phase === 'paused' ? 'resume' : 'pause'));
   ui.stop.addEventListener('click', () => app.request('stop'));
@@ -40,7 +43,7 @@ export function mountControls(app) {
     ui.stop.disabled = ui.pause.disabled;
     if (run?.script) ui.pause.disabled = true; // a script runs to its end: it can only be stopped
     ui.pause.textContent = phase === 'paused' ? 'Resume' : 'Pause';
-    ui.reset.disabled = !(live && (run || state.opening));
+    ui.reset.disabled = !(live && (run || state.opening || state.sweep));
     ui.generate.disabled = !(live && state.hasWeights && state.form.config);
     // one at a time: while names are drawn the button says so (and stays focusable; a press then does nothing)
     ui.generate.textContent = state.generating ? 'Generating…' : 'Generate now';
@@ -50,7 +53,8 @@ export function mountControls(app) {
     ui.restart.hidden = !(phase === 'crashed' || state.offerRestart);
     // a button that has just disabled itself (Train, Stop) would drop keyboard focus to the page: pass it on
     if (focused instanceof HTMLButtonElement && focused.disabled) {
-      [ui.pause, ui.stop, ui.train, ui.generate].find((button) => !button.disabled)?.focus();
+      // (the buttons are sticky: focusing one would scroll the page back to where they sit in it)
+      [ui.pause, ui.stop, ui.train, ui.generate].find((button) => !button.disabled)?.focus({ preventScroll: true });
     }
   });
 }

@@ -1,10 +1,12 @@
 // Keep your work: Save and Open checkpoint (the CLI's own files), the autosave of the run on screen (restored after a
 // reload, a crash of the tab or a later visit), and the list of kept runs, each of which can be reopened,
 // downloaded, compared on the chart or deleted. The checkpoints are made by the worker's Python; this panel only
-// keeps them (store.js) and moves them.
+// keeps them (store.js) and moves them. The runs of a sweep on screen head the list, each with its own controls
+// (pause, stop, open, its checkpoint and its losses); each is kept with the others once it ends.
 
-import { formatSeconds } from '../app.js';
+import { formatSeconds, rate } from '../app.js';
 import { smoothed } from '../chart.js';
+import { ENDED, sweepLabel } from '../sweep.js';
 import { FIELDS, fieldId } from '../settings.js';
 import { byId, count, element, quote, saveFile } from '../dom.js';
 import { KEEP_RUNS, StorageError, Store, persist } from '../store.js';
@@ -22,6 +24,8 @@ const AUTOSAVE_COST_RATIO = 20; // at most 1/20 of the time goes into saving
 const LAST_RUN = 'your last run';
 
 /** @typedef {import('../app.js').Run} Run */
+/** @typedef {import('../sweep.js').SweepRun} SweepRun */
+/** @typedef {import('../sweep.js').Saved} Saved */
 /** @typedef {import('../store.js').RunRecord} RunRecord */
 /**
  * How a checkpoint is opened (app.open's options): `dataset`, the file it was trained on, with the bytes (null bytes:
@@ -161,7 +165,7 @@ export function mountRuns(app) {
 
   /**
    * Store a received checkpoint of `run`, then redraw the list.
-   * @param {Run} run @param {import('../protocol.js').Checkpoint} message
+   * @param {Run} run @param {import('../sweep.js').Saved} message
    */
   async function keep(run, message) {
     saveCost = message.seconds * 1000;
@@ -190,7 +194,7 @@ export function mountRuns(app) {
     if (!(listed && onScreen && app.state.phase === 'training')) await refresh();
   }
 
-  /** @param {Run} run @param {import('../protocol.js').Checkpoint} message @returns {RunRecord} */
+  /** @param {Run} run @param {import('../sweep.js').Saved} message @returns {RunRecord} */
   function record(run, message) {
     return {
       key: run.key, config: run.config, dataset: run.dataset, step: message.step, steps: run.steps,
@@ -383,13 +387,30 @@ export function mountRuns(app) {
   }
 
   let drawn = ''; // the signature of the list drawn
+  /** @type {WeakMap<SweepRun, Saved>} the sweep's runs kept in the browser, with the checkpoint kept */
+  const keptSweep = new WeakMap();
+  /** @type {Map<string, HTMLElement>} the sweep's runs' lines that change with every step, by run key */
+  const progress = new Map();
   app.onRender((/** @type {import('../app.js').App['state']} */ state) => {
     const live = state.phase !== 'loading' && state.phase !== 'crashed';
     ui.save.disabled = !(live && state.run && state.hasWeights);
     ui.open.disabled = !live || // not while a file opens: focus would fall to the page (a later file replaces it)
       Boolean(state.run?.script && state.phase === 'training'); // nor over a running script: Stop ends it first
     const key = state.run?.key;
-    const signature = `${kept.map((r) => `${r.key}:${r.updated}`).join()}|${key}|${state.compared.length}|${live}`;
+    const sweep = state.sweep?.runs ?? [];
+    for (const run of sweep) { // a run of the sweep that has ended is kept like any run
+      if (run.checkpoint && keptSweep.get(run) !== run.checkpoint && store) {
+        keptSweep.set(run, run.checkpoint);
+        const stored = storing.then(() => keep(run, /** @type {Saved} */ (run.checkpoint)));
+        storing = stored.catch(() => {});
+      }
+    }
+    for (const run of sweep) {
+      const line = progress.get(run.key);
+      if (line) updateSweepLine(line, run);
+    }
+    const signature = `${kept.map((r) => `${r.key}:${r.updated}`).join()}|${key}|${state.compared.length}|${live}|` +
+      sweep.map((r) => `${r.key}:${r.state}:${r.requested}:${Boolean(r.checkpoint)}:${Boolean(r.csv)}`).join();
     if (signature === drawn) return;
     drawn = signature;
     // the list is drawn anew: keyboard focus goes to the same control of the same run, or the nearest one left
@@ -397,7 +418,10 @@ export function mountRuns(app) {
     const focusKey = /** @type {HTMLElement | null | undefined} */ (focused?.closest('.run'))?.dataset.key;
     const focusClass = focused?.className;
     const index = kept.findIndex((run) => run.key === focusKey);
-    ui.list.replaceChildren(...kept.map((kept) => item(kept, kept.key === key, live)));
+    progress.clear();
+    const inSweep = new Set(sweep.map((r) => r.key));
+    ui.list.replaceChildren(...sweep.map((run, i) => sweepItem(run, i, run.key === key, live)),
+      ...kept.filter((kept) => !inSweep.has(kept.key)).map((kept) => item(kept, kept.key === key, live)));
     if (focused) {
       const items = /** @type {HTMLElement[]} */ ([...ui.list.children]); // item()'s
       const li = items.find((item) => item.dataset.key === focusKey) ?? items[Math.min(Math.max(index, 0), items.length - 1)];
@@ -471,6 +495,98 @@ export function mountRuns(app) {
     return li;
   }
 
+  /**
+   * A run of the sweep on screen: its state as it trains, and its own controls.
+   * @param {SweepRun} run @param {number} i @param {boolean} onScreen @param {boolean} live
+   */
+  function sweepItem(run, i, onScreen, live) {
+    const sweep = /** @type {import('../app.js').Sweep} */ (app.state.sweep);
+    const li = element('li', `run sweep-run${onScreen ? ' current' : ''}`);
+    li.dataset.key = run.key;
+    li.dataset.config = JSON.stringify(Object.fromEntries(FIELDS.map((f) => [fieldId(f), run.config[f.key]])));
+    const label = `sweep run ${i + 1} of ${sweep.runs.length}, ${sweepLabel(sweep, run, i)}`;
+    const { config } = run;
+    li.append(element('p', 'run-title', `${i + 1}: ${sweepLabel(sweep, run, i)} · ${datasetName(run)} · ` +
+      `${config.n_layer} layer${config.n_layer > 1 ? 's' : ''}, ${config.n_embd} wide · seed ${config.seed} · ` +
+      `learning rate ${config.learning_rate}${onScreen ? ' (on screen)' : ''}`));
+    const line = element('p', 'run-meta');
+    li.append(line);
+    updateSweepLine(line, run);
+    progress.set(run.key, line);
+    if (run.message) li.append(element('p', 'error', run.message));
+    if (run.names.length) li.append(element('p', 'run-names', run.names.map((n) => n.text).join(', ')));
+    const active = run.state === 'training' || run.state === 'paused' || run.state === 'starting';
+    const ended = ENDED.includes(run.state);
+    const actions = element('div', 'run-actions');
+    const paused = run.state === 'paused' || run.requested === 'pause';
+    actions.append(
+      button(paused ? 'Resume' : 'Pause', 'pause-run', !active || run.requested === 'stop',
+        () => (paused ? app.pool.resume(run) : app.pool.pause(run))),
+      button('Stop', 'stop-run', ended || run.requested === 'stop', () => app.pool.stop(run)),
+      button('Open', 'open-run', !live || onScreen || !(run.state === 'paused' || (ended && run.checkpoint)),
+        () => openSweepRun(run, label)),
+      button('Download', 'download-checkpoint', !(run.checkpoint || run.state === 'training' || run.state === 'paused'),
+        async () => {
+          try {
+            const saved = await app.pool.checkpointOf(run);
+            saveFile(saved.name, saved.bytes, 'application/json');
+          } catch (error) {
+            showError(`Could not save the checkpoint of ${label}: ${error?.message ?? error}.`);
+          }
+        }),
+      button('Download losses', 'download-losses', !(run.csv || run.state === 'training' || run.state === 'paused'),
+        async () => {
+          try {
+            const { name, csv } = await app.pool.lossesCsv(run);
+            saveFile(name, csv, 'text/csv');
+          } catch (error) {
+            showError(`Could not save the losses of ${label}: ${error?.message ?? error}.`);
+          }
+        }),
+    );
+    for (const b of actions.querySelectorAll('button')) b.setAttribute('aria-label', `${b.textContent} ${label}`);
+    li.append(actions);
+    return li;
+  }
+
+  /** A sweep run's line that changes as it trains. @param {HTMLElement} line @param {SweepRun} run */
+  function updateSweepLine(line, run) {
+    const item = line.parentElement;
+    if (item) {
+      Object.assign(item.dataset, { state: run.state, step: String(run.step), seconds: String(run.seconds),
+        wasmBytes: String(run.wasmBytes) });
+    }
+    const of = `step ${run.step.toLocaleString('en')} of ${run.steps.toLocaleString('en')}`;
+    const speed = run.seconds > 0 ? ` · ${rate(run.step - run.stepAtStart, run.seconds)} steps/s` : '';
+    const last = run.losses.length ? ` · loss ${/** @type {number} */ (smoothed(run.losses.slice(-200)).at(-1))
+      .toFixed(4)}` : '';
+    const text = {
+      queued: 'waiting for a worker',
+      starting: 'starting',
+      training: `training: ${of}${speed}`,
+      paused: `paused at ${of}`,
+      done: `done: ${run.steps.toLocaleString('en')} steps in ${formatSeconds(run.seconds)}${speed}${last}`,
+      stopped: run.step ? `stopped at ${of}${last}` : 'stopped before it started',
+      failed: `failed at ${of}`,
+    }[run.state];
+    if (line.textContent !== text) line.textContent = text;
+  }
+
+  /**
+   * Open a run of the sweep as the run on screen, to look inside it or continue it: a paused one leaves the sweep
+   * (it is stopped there, and continues on screen).
+   * @param {SweepRun} run @param {string} label
+   */
+  async function openSweepRun(run, label) {
+    try {
+      const saved = await app.pool.checkpointOf(run);
+      if (!ENDED.includes(run.state)) app.pool.stop(run);
+      open(saved.bytes.slice(0), { key: run.key, before: record(run, saved), label });
+    } catch (error) {
+      showError(`Could not open ${label}: ${error?.message ?? error}.`);
+    }
+  }
+
   /** @param {RunRecord} run @param {boolean} onScreen */
   function compareBox(run, onScreen) {
     const box = element('input', 'compare-run');
@@ -479,7 +595,8 @@ export function mountRuns(app) {
     box.disabled = onScreen || run.losses.length === 0;
     box.addEventListener('change', () => {
       const others = app.state.compared.filter((c) => c.key !== run.key);
-      app.compare(box.checked ? [...others, { key: run.key, label: runLabel(run), losses: run.losses }] : others);
+      app.compare(box.checked ? [...others, { key: run.key, label: runLabel(run), losses: run.losses, record: run }]
+        : others);
     });
     box.setAttribute('aria-label', `On the chart: ${runLabel(run)}`);
     const wrapper = element('label', 'compare', ' On the chart');
@@ -498,7 +615,7 @@ function runLabel(run) {
     (run.code?.length ? `, edited ${run.code.join(', ')}` : '');
 }
 
-/** @param {RunRecord} run */
+/** @param {{dataset: import('../protocol.js').Dataset}} run */
 function datasetName(run) {
   return run.dataset.builtin ? 'names.txt' : quote(run.dataset.name, 40);
 }

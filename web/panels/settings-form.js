@@ -1,9 +1,12 @@
 // The settings form: one field per CLI flag, checked as typed (settings.js), and the two texts that describe the
 // run on screen: the equivalent terminal command and the URL hash. Settings edited after a run has started belong
-// to the next run: they are marked as such, and the command and the link keep describing the run shown.
+// to the next run: they are marked as such, and the command and the link keep describing the run shown. A field may
+// hold a comma-separated list of values: a sweep (lists in two fields, their grid), which the link carries as typed.
 
 import { byId } from '../dom.js';
-import { FIELDS, cliCommand, fieldId, fromHash, parse, scriptCommand, summary, textsOf, toHash } from '../settings.js';
+import { FIELDS, cliCommand, fieldId, fromHash, normalText, parseSweep, scriptCommand, summary, textsOf, toHash }
+  from '../settings.js';
+import { atOnce } from '../sweep.js';
 
 /** @typedef {import('../settings.js').Field} Field */
 
@@ -14,6 +17,7 @@ export function mountSettings(app) {
   const edited = byId('settings-edited');
   const panel = /** @type {HTMLDetailsElement} */ (byId('settings-panel'));
   const folded = byId('settings-summary');
+  const sweepInfo = byId('sweep-info');
   /** @type {Record<string, {input: HTMLInputElement, error: HTMLElement}>} each field's, by its key */
   const inputs = {};
   for (const f of FIELDS) inputs[f.key] = makeField(byId('fields'), f, () => onChange());
@@ -44,24 +48,26 @@ export function mountSettings(app) {
   }
 
   function onChange() {
-    const { config, errors } = parse(formTexts(), app.state.dataset.vocabSize);
+    const texts = formTexts();
+    const { config, configs, swept, errors } = parseSweep(texts, app.state.dataset.vocabSize);
     for (const f of FIELDS) {
       const { input, error } = inputs[f.key];
       error.textContent = errors[f.key] || '';
       input.setAttribute('aria-invalid', String(Boolean(errors[f.key])));
     }
-    app.state.form.config = config;
-    app.state.form.numParams = undefined;
+    Object.assign(app.state.form, { config, configs: configs && configs.length > 1 ? configs : null, swept, texts,
+      numParams: undefined });
     if (!config) panel.open = true; // a mistake (typed, or in a link) is shown where it can be fixed
     const { phase, dataset } = app.state;
     if (config && dataset.info && phase !== 'loading' && phase !== 'crashed') app.send({ type: 'describe', config });
     app.render();
   }
 
-  /** The hash of the run on screen, else of the form. */
+  /** The hash of the run on screen, else of the sweep on screen, else of the form. */
   function currentHash() {
-    const run = app.state.run;
-    return toHash(run && !run.script ? textsOf(run.config) : formTexts());
+    const { run, sweep } = app.state;
+    if (run) return toHash(run.script ? formTexts() : textsOf(run.config));
+    return toHash(sweep ? sweep.texts : formTexts());
   }
 
   app.onRender((/** @type {import('../app.js').App['state']} */ state) => {
@@ -72,9 +78,12 @@ export function mountSettings(app) {
     const name = dataset && !dataset.builtin ? dataset.name : null;
     folded.textContent = run?.script ? `${run.script.name} runs with the settings in its file`
       : form.config ? summary(form.config) : '';
+    // a sweep's runs are one command each
+    const configs = state.sweep ? state.sweep.runs.map((r) => r.config) : form.configs ?? (form.config && [form.config]);
     if (run?.script) cli.textContent = scriptCommand(run.script.name, name);
     else if (run) cli.textContent = cliCommand(run.config, name);
-    else cli.textContent = form.config ? cliCommand(form.config, name) : 'Fix the settings marked above.';
+    else cli.textContent = configs ? configs.map((c) => cliCommand(c, name)).join('\n') : 'Fix the settings marked above.';
+    describeSweep(state);
     // the installed package gives other numbers than edited code: the command then runs in the modified package
     const code = run ? run.code : Object.keys(state.code);
     cliCode.hidden = code.length === 0;
@@ -84,12 +93,29 @@ export function mountSettings(app) {
     /** @type {Field[]} */
     let changed = [];
     if (run && !run.script) changed = FIELDS.filter((f) => Number(inputs[f.key].input.value.trim() || NaN) !== run.config[f.key]);
+    else if (!run && state.sweep) {
+      const { texts } = state.sweep;
+      changed = FIELDS.filter((f) => normalText(inputs[f.key].input.value) !== normalText(texts[f.key]));
+    }
     for (const f of FIELDS) inputs[f.key].input.classList.toggle('edited', changed.includes(f));
     edited.hidden = changed.length === 0;
     edited.textContent = changed.length ? `Edited (${changed.map((f) => f.label.toLowerCase()).join(', ')}): ` +
       'these settings apply to the next run, when you press Train. The command, the link and the figures describe ' +
-      'the run on screen.' : '';
+      `the ${!run && state.sweep ? 'sweep' : 'run'} on screen.` : '';
   });
+
+  /** What Train will do with lists in the form: how many runs, of which values, and how many at once here.
+   * @param {import('../app.js').App['state']} state */
+  function describeSweep({ form, dataset }) {
+    const text = form.configs ? (() => {
+      const { atOnce: n, why } = atOnce(form.configs, dataset.vocabSize);
+      const values = form.swept.map(({ field, values }) => `${field.label.toLowerCase()} ${values.join(', ')}`);
+      return `Train starts a sweep of ${form.configs.length} runs (${values.join(' × ')}), each in a worker of its ` +
+        `own: ${n} at once on this machine (${why})${n < form.configs.length ? ', the others wait their turn' : ''}.`;
+    })() : '';
+    if (sweepInfo.textContent !== text) sweepInfo.textContent = text;
+    sweepInfo.hidden = !text;
+  }
 }
 
 /** @param {HTMLElement} container @param {Field} f @param {() => void} onInput */
