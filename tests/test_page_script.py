@@ -209,6 +209,11 @@ def test_a_script_cannot_reach_the_network_the_storage_or_the_page(app, tmp_path
               '    "indexedDB": lambda: js.indexedDB.deleteDatabase("microgpt"),\n'
               '    "postMessage": lambda: js.postMessage(to_js({"type": "script-done", "run": 1})),\n'
               '    "prototype": lambda: js.Object.getPrototypeOf(js.self).fetch,\n'
+              '    "eval": lambda: js.eval("import(\'https://example.com/e.js\')"),\n'
+              '    "Function": lambda: js.Object.constructor("return import(\'https://example.com/f.js\')")(),\n'
+              '    "async": lambda: js.Object.getPrototypeOf(__import__("pyodide_js").loadPackage).constructor('
+              '"return import(\'https://example.com/a.js\')")(),\n'
+              '    "setTimeout": lambda: js.setTimeout("import(\'https://example.com/t.js\')", 0),\n'
               '}\n'
               'for name, attempt in tries.items():\n'
               '    try:\n'
@@ -221,7 +226,9 @@ def test_a_script_cannot_reach_the_network_the_storage_or_the_page(app, tmp_path
     output = page_output(app).decode()
     # each says why; the browser's own fetch, taken off the prototypes too, is simply not there
     assert output.splitlines() == ['open_url JsException True', 'fetch JsException True', 'indexedDB JsException True',
-                                   'postMessage JsException True', 'prototype AttributeError False']
+                                   'postMessage JsException True', 'prototype AttributeError False',
+                                   'eval JsException True', 'Function JsException True', 'async JsException True',
+                                   'setTimeout JsException True']
     assert not [url for url in requests if 'example.com' in url]
 
 
@@ -245,7 +252,7 @@ def test_output_floods_are_batched_and_kept_exactly(app, tmp_path):
         }, 10);
     }""")
     run_script(app, tmp_path, source, name='flood.py')
-    expect(app.locator('#status')).to_have_text(re.compile(r'^flood\.py finished: 1 steps'), timeout=120_000)
+    expect(app.locator('#status')).to_have_text(re.compile(r'^flood\.py finished: 1 step in'), timeout=120_000)
     stdout, _, _ = native(tmp_path, source, name='flood.py')
     assert page_output(app) == stdout
     gap = app.evaluate('window.maxGap')
@@ -354,3 +361,40 @@ def test_a_py_file_dropped_anywhere_is_the_script(app, tmp_path):
     expect(app.locator('#script-panel')).to_have_attribute('open', '')
     expect(app.locator('#script-info')).to_contain_text('dropped.py', timeout=30_000)
     expect(app.locator('#script-run')).to_be_enabled()
+
+
+def test_a_pasted_script_edited_is_not_run_as_it_was(app, tmp_path):
+    app.click('#script-panel > summary')
+    app.fill('#script-text', 'print("OLD")\n')
+    expect(app.locator('#script-run')).to_be_enabled(timeout=30_000)
+    app.fill('#script-text', 'print("NEW")\n')
+    expect(app.locator('#script-run')).to_be_disabled()  # until what the box holds now is checked
+    expect(app.locator('#script-run')).to_be_enabled(timeout=30_000)
+    app.click('#script-run')
+    expect(app.locator('#status')).to_have_text(re.compile(r'^script\.py finished'), timeout=30_000)
+    expect(app.locator('#script-output')).to_have_text('NEW')
+
+
+def test_the_download_keeps_the_first_32_mi_characters(app, tmp_path):
+    run_script(app, tmp_path, 'print("a" * 40_000_000)\nprint("END")\n', name='big.py')
+    expect(app.locator('#status')).to_have_text(re.compile(r'^big\.py finished'), timeout=120_000)
+    expect(app.locator('#script-output')).to_contain_text('the download keeps the first 32 Mi characters')
+    assert page_output(app) == b'a' * (32 * 1024 * 1024)
+
+
+def test_a_name_printed_right_to_left_stays_in_its_place(app, tmp_path):
+    run_script(app, tmp_path, 'print("sample  1: \\u202eevil")\nprint("sample  2: emma")\n', name='rtl.py')
+    expect(app.locator('#status')).to_have_text(re.compile(r'^rtl\.py finished'), timeout=30_000)
+    expect(app.locator('#names .name bdi')).to_have_text(['\u202eevil', 'emma'])
+
+
+def test_stop_keeps_the_page_where_it_is(app, tmp_path):
+    run_script(app, tmp_path, 'print("looping", flush=True)\nwhile True:\n    pass\n', name='loops.py')
+    expect(app.locator('#script-output')).to_contain_text('looping', timeout=30_000)
+    app.locator('#script-output').scroll_into_view_if_needed()
+    before = app.evaluate('scrollY')
+    box = app.locator('#stop').bounding_box()  # the sticky controls are in view: a click where they are
+    app.mouse.click(box['x'] + box['width'] / 2, box['y'] + box['height'] / 2)  # (Playwright's own would scroll)
+    expect(app.locator('#status')).to_have_text('Stopped loops.py.')
+    expect(app.locator('#train')).to_be_focused()
+    assert abs(app.evaluate('scrollY') - before) < 5

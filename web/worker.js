@@ -53,11 +53,17 @@ async function boot() {
 const CONFINED = ['fetch', 'XMLHttpRequest', 'WebSocket', 'WebSocketStream', 'EventSource', 'WebTransport',
   'importScripts', 'indexedDB', 'caches', 'cookieStore', 'BroadcastChannel', 'Worker', 'SharedWorker', 'postMessage'];
 const CONFINED_NAVIGATOR = ['storage', 'locks', 'serviceWorker'];
+/** What would let it evaluate JavaScript of its own, which could `import()` a module from any address (the page's
+ * policy does not reach a worker, and import() is syntax: no property to take away): eval, the function
+ * constructors and timers given a string. */
+const CONFINED_CODE = ['eval', 'Function'];
+const TIMERS = /** @type {const} */ (['setTimeout', 'setInterval']);
 
 /**
  * Take CONFINED off the global scope and off its prototypes (where the browser defines most of them), and put in
  * their place a property whose use raises an error saying why: `from js import fetch`, `pyodide.http.open_url()` and
- * `js.indexedDB` fail with that message. What is taken is gone for every caller: only this module's postToPage
+ * `js.indexedDB` fail with that message; CONFINED_CODE and the function constructors become functions that raise
+ * it, and the timers refuse a string. What is taken is gone for every caller: only this module's postToPage
  * still reaches the page. Writes to the file descriptors 1 and 2 (os.write(1, ...), a C extension's printf) are
  * the script's output too.
  */
@@ -77,6 +83,39 @@ function confine(pyodide) {
       for (let o = scope; o; o = Object.getPrototypeOf(o)) Reflect.deleteProperty(o, name);
       Object.defineProperty(scope, name, refuse(name));
     }
+  }
+  // in their place, functions of the same name and prototype that refuse: `x instanceof Function` and
+  // `f.constructor.name`, which Pyodide's conversions use, still answer as before
+  const refused = (/** @type {string} */ name, /** @type {object | undefined} */ prototype) => {
+    const f = function () {
+      refuse(name).get();
+    };
+    Object.defineProperty(f, 'name', { value: name });
+    if (prototype) f.prototype = prototype;
+    return f;
+  };
+  for (const name of CONFINED_CODE) {
+    const original = /** @type {{prototype?: object}} */ (self[/** @type {'eval' | 'Function'} */ (name)]);
+    for (let o = self; o; o = Object.getPrototypeOf(o)) Reflect.deleteProperty(o, name);
+    const value = refused(name, original.prototype);
+    Object.defineProperty(self, name, { value, configurable: false, writable: false });
+  }
+  // a function's constructor evaluates its arguments, whichever kind of function it makes
+  for (const kind of [function () {}, async function () {}, function* () {}, async function* () {}]) {
+    const prototype = Object.getPrototypeOf(kind);
+    const value = refused(prototype.constructor.name, prototype);
+    Reflect.deleteProperty(prototype, 'constructor');
+    Object.defineProperty(prototype, 'constructor', { value, configurable: false, writable: false });
+  }
+  for (const name of TIMERS) {
+    const timer = self[name].bind(self);
+    for (let o = self; o; o = Object.getPrototypeOf(o)) Reflect.deleteProperty(o, name);
+    /** @param {unknown} handler @param {number} [ms] @param {...unknown} args */
+    const value = (handler, ms, ...args) => {
+      if (typeof handler !== 'function') refuse(`${name} with a string`).get();
+      return timer(/** @type {TimerHandler} */ (handler), ms, ...args);
+    };
+    Object.defineProperty(self, name, { value, configurable: false, writable: false });
   }
   for (const stream of /** @type {const} */ (['stdout', 'stderr'])) {
     const decoder = new TextDecoder();
@@ -155,7 +194,11 @@ async function call(method, ...args) {
   try {
     result = session.call(method, ...pyArgs); // through one method, which keeps a failure's exception (failure())
   } finally {
-    for (const arg of pyArgs) if (arg instanceof pyodide.ffi.PyProxy) arg.destroy();
+    try {
+      for (const arg of pyArgs) if (arg instanceof pyodide.ffi.PyProxy) arg.destroy();
+    } catch {
+      // a runtime that has just failed refuses this too: the call's own error is the one to report
+    }
   }
   if (!(result instanceof pyodide.ffi.PyProxy)) return result;
   try {

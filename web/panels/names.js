@@ -59,7 +59,11 @@ export function mountNames(app) {
     list.replaceChildren(...names.map(({ text: name, known }) => {
       const item = document.createElement('li');
       item.className = `name ${known ? 'known' : 'new'}${name ? '' : ' empty'}`;
-      item.textContent = name; // names are the model's output, from the user's data: text only, never HTML
+      // names are the model's output, from the user's data: text only, never HTML; in a <bdi>, so that a
+      // right-to-left mark in one cannot turn its label (style.css) or its neighbours round
+      const isolated = document.createElement('bdi');
+      isolated.textContent = name;
+      item.append(isolated);
       // an empty name (the model ended it at once) shows as such (style.css), its text staying the name itself
       item.title = `${name ? '' : 'an empty name: the model ended it at the first letter; '}` +
         `${known ? 'in the training data' : 'new: not in the training data'}`;

@@ -35,6 +35,8 @@ export function mountScript(app) {
   /** the last finished run of each script, dataset and exactness: the other exactness's run is compared with it */
   const finished = new Map();
   let checkTimer = 0;
+  /** @type {{name: string, bytes: ArrayBuffer} | null} the last file chosen (not pasted) */
+  let picked = null;
 
   // ---- choosing: a file, a dropped file, or pasted text ----
 
@@ -69,10 +71,13 @@ export function mountScript(app) {
   });
   ui.text.addEventListener('input', () => {
     clearTimeout(checkTimer);
+    checked = null; // Run waits for the check of what the box holds now, not what it held
+    app.render();
     checkTimer = setTimeout(() => {
       const bytes = new TextEncoder().encode(ui.text.value).buffer;
       if (ui.text.value.trim()) use(PASTED, bytes, true);
-      else if (chosen?.pasted) forget(); // emptied: a file chosen before stays chosen
+      else if (picked) use(picked.name, picked.bytes); // emptied: the file chosen before is the script again
+      else forget();
     }, CHECK_AFTER_MS);
   });
 
@@ -91,7 +96,8 @@ export function mountScript(app) {
     }
     try {
       ui.text.value = '';
-      use(baseName(file.name), await file.arrayBuffer());
+      picked = { name: baseName(file.name), bytes: await file.arrayBuffer() };
+      use(picked.name, picked.bytes);
     } catch (error) {
       refuse(`Could not read ${quote(file.name)}: ${error?.message ?? error}.`);
     }
@@ -122,7 +128,7 @@ export function mountScript(app) {
   /** A file that cannot be a script here: nothing is chosen (the previous script is not run by mistake).
    * @param {string} message */
   function refuse(message) {
-    chosen = checked = null;
+    chosen = checked = picked = null;
     ui.info.textContent = 'Choose a script to run.';
     ui.error.textContent = message;
     ui.error.hidden = false;
@@ -147,7 +153,7 @@ export function mountScript(app) {
     const parts = [];
     if (checked.reference) {
       parts.push(`${quote(chosen.name)} is Karpathy's microgpt.py, byte for byte (SHA-256 ${chosen.digest.slice(0, 12)}…): ` +
-        'on the built-in names it prints the numbers of the package\'s default run, `python -m microgpt`.');
+        'on the built-in names it prints the numbers of the package\'s default run, python -m microgpt.');
     } else {
       parts.push(`${quote(chosen.name)}, ${(chosen.bytes.byteLength / 1024).toFixed(1)} kB (not the published ` +
         'reference: it runs as it is).');
@@ -185,14 +191,14 @@ export function mountScript(app) {
   app.on('script-output', (/** @type {import('../protocol.js').ScriptOutput} */ { stream, text }) => {
     terminal.write(text);
     if (stream !== 'stdout' || !output || output.cut) return;
-    if (output.chars + text.length > SCRIPT_OUTPUT_KEPT) {
+    const room = SCRIPT_OUTPUT_KEPT - output.chars;
+    output.stdout.push(text.length > room ? text.slice(0, room) : text);
+    output.chars += Math.min(text.length, room);
+    if (text.length > room) {
       output.cut = true;
-      terminal.note(`[the page keeps the first ${SCRIPT_OUTPUT_KEPT / 1024 / 1024} MB of the output for the download; ` +
-        'the script goes on]');
-      return;
+      terminal.note(`[the download keeps the first ${SCRIPT_OUTPUT_KEPT / 1024 / 1024} Mi characters of the ` +
+        'output; the script goes on]');
     }
-    output.stdout.push(text);
-    output.chars += text.length;
   });
   app.on('script-done', () => {
     if (!output || output.cut) return; // not all of it: no comparison
