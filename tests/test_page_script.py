@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from conftest import DONE, ROOT
 from test_page import assert_native, names, settings
+from test_page_inspect import axe_violations
 from microgpt import Config
 
 REFERENCE = ROOT.parent / 'shared' / 'reference' / 'microgpt.py'
@@ -398,3 +399,16 @@ def test_stop_keeps_the_page_where_it_is(app, tmp_path):
     expect(app.locator('#status')).to_have_text('Stopped loops.py.')
     expect(app.locator('#train')).to_be_focused()
     assert abs(app.evaluate('scrollY') - before) < 5
+
+
+@pytest.mark.parametrize('width', [1280, 375])
+def test_axe_finds_no_violations_in_the_script_panel(app, tmp_path, width):
+    app.set_viewport_size({'width': width, 'height': 900})
+    run_script(app, tmp_path, 'print("looping", flush=True)\nwhile True:\n    pass\n', name='loops.py')
+    expect(app.locator('#script-output')).to_contain_text('looping', timeout=30_000)
+    assert axe_violations(app) == [], 'running'
+    app.click('#stop')
+    run_script(app, tmp_path, 'print("x" * 300)\nprint("sample  1: kamon")\n', name='wide.py', exact=False)
+    expect(app.locator('#status')).to_have_text(re.compile(r'^wide\.py finished'), timeout=30_000)
+    assert axe_violations(app) == [], 'done'
+    assert app.evaluate('document.documentElement.scrollWidth') <= width  # the terminal scrolls, not the page
