@@ -262,3 +262,22 @@ def test_axe_finds_no_violations_in_the_comparison(page, site_url, width):
     assert axe_violations(page) == [], 'done'
     assert page.evaluate('document.documentElement.scrollWidth') <= width
     assert errors == []
+
+
+def test_a_dataset_too_small_to_hold_any_out_says_why(page, site_url, tmp_path):
+    errors = open_page(page, site_url + '#steps=6&seed=1,2&n-embd=8&n-head=2')
+    pets = tmp_path / 'pets.txt'
+    pets.write_bytes(b'rex\nfido\nmittens\nfelix\nbella\n')
+    page.set_input_files('#dataset-file', pets)
+    expect(page.locator('#dataset-info')).to_contain_text('5 documents')
+    page.click('#train')
+    finish(page)
+    expect(page.locator('#compare-heldout')).to_have_text(
+        'No held-out loss: a dataset of 5 documents is too small to hold any out: a held-out loss needs at least 10.')
+    assert page.locator('#compare-table .heldout-loss').all_text_contents() == ['none', 'none']
+    docs = documents(pets.read_bytes())
+    for i, seed in enumerate((1, 2)):
+        config = Config(steps=6, seed=seed, n_embd=8, n_head=2)
+        losses = csv_losses(download(page, sweep_runs(page).nth(i).locator('.download-losses'))[1])
+        assert_same_floats(losses, native(config, docs)[0])
+    assert errors == []
