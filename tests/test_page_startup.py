@@ -21,7 +21,8 @@ def test_a_language_that_is_no_language_tag_still_starts(page, site_url):
 
 
 def test_a_module_that_throws_is_reported(page, site_url):
-    broken = 'export class LossChart {} export function smoothed() {} throw new Error("a broken chart module");'
+    broken = ('export class LossChart {} export function smoothed() {} export function colour() {} '
+              'throw new Error("a broken chart module");')
     page.route('**/chart.js', lambda route: route.fulfill(body=broken, content_type='text/javascript'))
     page.goto(site_url)
     expect(page.locator('#status')).to_have_text(CRASHED, timeout=30_000)
