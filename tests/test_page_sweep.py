@@ -281,3 +281,16 @@ def test_a_dataset_too_small_to_hold_any_out_says_why(page, site_url, tmp_path):
         losses = csv_losses(download(page, sweep_runs(page).nth(i).locator('.download-losses'))[1])
         assert_same_floats(losses, native(config, docs)[0])
     assert errors == []
+
+
+def test_train_starts_a_sweep_at_once_even_after_another(page, site_url):
+    errors = open_page(page, site_url + '#steps=5&seed=1,2&n-embd=8&n-head=2')
+    start = """() => {
+      document.querySelector('#train').click();
+      const status = document.querySelector('#status');
+      return [status.dataset.phase, status.textContent];
+    }"""
+    for _ in range(2):  # the second after the first has ended: a script waiting for "done" must not read the first's
+        assert page.evaluate(start) == ['training', 'Sweep: starting 2 runs (2 at once)…']
+        finish(page)
+    assert errors == []

@@ -279,7 +279,8 @@ export class App {
       csv: null }));
     const { atOnce: limit, why } = atOnce(configs, vocabSize);
     this.state.sweep = { runs, texts, atOnce: limit, why, stopped: false, dataset };
-    this.state.phase = 'training';
+    // at once, as Train does: a script waiting for this sweep's phase must not read the last one's
+    this.setPhase('training', `Sweep: starting ${runs.length} runs (${limit} at once)…`);
     this.pool.start(runs, { name, bytes, sha256: dataset.sha256 }, code, limit);
   }
 
