@@ -210,7 +210,7 @@ def test_runs_of_different_lengths_compare_on_the_same_documents_and_sort(page, 
     expect(page.locator('#compare-chart .u-legend')).to_contain_text('2: steps 30')
     # sorted by any column, from the keyboard: the final loss, ascending then descending
     values = [float(v) for v in rows.locator('.final-loss').evaluate_all('els => els.map(e => e.dataset.value)')]
-    header = page.locator('#compare-table th[data-column="Final loss"]')
+    header = page.locator('#compare-table th[data-column="final-loss"]')
     header.locator('button').focus()
     page.keyboard.press('Enter')
     expect(header).to_have_attribute('aria-sort', 'ascending')
@@ -221,8 +221,21 @@ def test_runs_of_different_lengths_compare_on_the_same_documents_and_sort(page, 
     expect(header).to_have_attribute('aria-sort', 'descending')
     assert [float(v) for v in rows.locator('.final-loss').evaluate_all(
         'els => els.map(e => e.dataset.value)')] == sorted(values, reverse=True)
-    page.locator('#compare-table th[data-column="#"] button').click()
+    page.locator('#compare-table th[data-column="index"] button').click()
     assert rows.locator('.index').all_text_contents() == ['1', '2']
+    # the Steps setting (swept) and the steps trained are two columns, each its own heading and its own sort
+    assert page.locator('#compare-table thead th').all_text_contents() == [
+        '#', 'Run', 'Steps', 'Trained', 'Final loss', 'Held-out loss', 'Time', 'Steps/s', 'State']
+    setting, trained = (page.locator(f'#compare-table th[data-column="{c}"]') for c in ('steps', 'trained'))
+    setting.locator('button').click()
+    setting.locator('button').click()
+    expect(setting).to_have_attribute('aria-sort', 'descending')
+    expect(trained).to_have_attribute('aria-sort', 'none')
+    assert rows.locator('.setting-steps').all_text_contents() == ['30', '10']
+    trained.locator('button').click()
+    expect(trained).to_have_attribute('aria-sort', 'ascending')
+    expect(setting).to_have_attribute('aria-sort', 'none')
+    assert rows.locator('.steps').all_text_contents() == ['10 of 10', '30 of 30']
     assert errors == []
 
 
@@ -293,4 +306,31 @@ def test_train_starts_a_sweep_at_once_even_after_another(page, site_url):
     for _ in range(2):  # the second after the first has ended: a script waiting for "done" must not read the first's
         assert page.evaluate(start) == ['training', 'Sweep: starting 2 runs (2 at once)…']
         finish(page)
+    assert errors == []
+
+
+def test_opening_a_run_of_the_sweep_keeps_the_sweep_in_the_form_and_says_where_the_run_went(page, site_url):
+    link = site_url + '#' + SMALL_HASH.replace('steps=30', 'steps=3000').replace('learning-rate=0.02',
+                                                                                 'learning-rate=0.01,0.02')
+    errors = open_page(page, link)
+    page.click('#train')
+    runs = sweep_runs(page)
+    expect(runs.nth(0)).to_have_attribute('data-state', 'training', timeout=60_000)
+    runs.nth(0).locator('.pause-run').click()
+    expect(runs.nth(0)).to_have_attribute('data-state', 'paused')
+    runs.nth(0).locator('.open-run').click()
+    expect(page.locator('#status')).to_have_text(re.compile(r'^Opened sweep run 1 of 2, learning rate 0\.01: paused'))
+    # the sweep is still the form's and the link's: Train would start it again, not the one run
+    assert page.input_value('#learning-rate') == '0.01,0.02'
+    assert page.url == link
+    expect(page.locator('#settings-edited')).to_be_hidden()
+    # in the list and the table, the run is the one on screen, not "stopped"
+    meta = runs.nth(0).locator('.run-meta')
+    expect(meta).to_have_text(re.compile(r'^open on screen: paused at step \d+ of 3,000 \(it left the sweep at step '))
+    page.click('#pause')  # Resume: it trains on screen
+    expect(meta).to_have_text(re.compile(r'^open on screen: training, step \d+ of 3,000'))
+    expect(page.locator(f'#compare-table tr[data-key="{runs.nth(0).get_attribute("data-key")}"] .state')).to_have_text(
+        'open on screen')
+    page.click('#reset')
+    expect(page.locator('#status')).to_have_attribute('data-workers', '0')
     assert errors == []

@@ -8,7 +8,7 @@ import { formatSeconds, rate } from '../app.js';
 import { LossChart, colour, smoothed } from '../chart.js';
 import { byId, count, element } from '../dom.js';
 import { pyRepr } from '../pyrepr.js';
-import { FIELDS } from '../settings.js';
+import { FIELDS, fieldId } from '../settings.js';
 import { Store } from '../store.js';
 import { sweepLabel } from '../sweep.js';
 
@@ -24,8 +24,9 @@ import { sweepLabel } from '../sweep.js';
  * @typedef {{key: string, loss: number | null, reason: string | null, documents: number, seed: number,
  *            longest: number | null} | {key: string, pending: true} | {key: string, error: string}} Result  an
  *          entry's held-out loss for the comparison `key` (its runs and dataset)
- * @typedef {{name: string, value: (e: Entry, i: number) => number | string | null,
- *            cell: (e: Entry, i: number) => string, className: string}} Column
+ * @typedef {{id: string, name: string, value: (e: Entry, i: number) => number | string | null,
+ *            cell: (e: Entry, i: number) => string, className: string}} Column  `id` keys the sort order and the
+ *          heading's data-column (a swept setting's is its flag, `steps`); `name` is the heading's text
  */
 
 /** While runs train, the chart and the table are drawn at most this often. */
@@ -41,8 +42,8 @@ export function mountCompare(app) {
   const chart = new LossChart(byId('compare-chart'), { current: false });
   /** @type {Map<string, Result>} by entry key */
   const results = new Map();
-  /** @type {{column: string, descending: boolean}} */
-  const order = { column: '#', descending: false };
+  /** @type {{column: string, descending: boolean}} the sorted column's id */
+  const order = { column: 'index', descending: false };
   /** @type {Promise<Store> | null} the kept runs' checkpoints, for their held-out loss */
   let store = null;
   let drawnAt = 0;
@@ -68,13 +69,16 @@ export function mountCompare(app) {
   });
 
   /** @param {State} state @returns {Entry[]} */
-  function entriesOf({ sweep, compared }) {
+  function entriesOf(state) {
+    const { sweep, compared } = state;
     /** @type {Entry[]} */
     const entries = (sweep?.runs ?? []).map((run, i) => ({
       key: run.key, label: sweepLabel(/** @type {import('../app.js').Sweep} */ (sweep), run, i), config: run.config,
       sha256: run.dataset.sha256,
       losses: run.losses, step: run.step, steps: run.steps, trained: run.step - run.stepAtStart, seconds: run.seconds,
-      state: run.state, names: run.state === 'done' ? run.names : [],
+      // opened from the runs list, it goes on as the run on screen (its row's numbers are where it left the sweep)
+      state: state.run?.key === run.key && run.state !== 'done' ? 'open on screen' : run.state,
+      names: run.state === 'done' ? run.names : [],
       bytes: async () => run.checkpoint?.bytes ?? null,
     }));
     for (const { key, label, record } of compared) {
@@ -174,7 +178,7 @@ export function mountCompare(app) {
   /** @param {Entry[]} entries @param {ReturnType<typeof heldoutKey>} comparison */
   function drawTable(entries, comparison) {
     const columns = columnsOf(entries, comparison);
-    const names = columns.map((c) => c.name).join('|');
+    const names = columns.map((c) => `${c.id}:${c.name}`).join('|');
     const thead = ui.table.tHead ?? ui.table.createTHead();
     if (names !== columnsDrawn) { // drawn anew only when the columns change: keyboard focus stays on its button
       columnsDrawn = names;
@@ -182,12 +186,12 @@ export function mountCompare(app) {
       for (const column of columns) {
         const th = element('th');
         th.scope = 'col';
-        th.dataset.column = column.name;
+        th.dataset.column = column.id;
         const button = element('button', 'sort', column.name);
         button.type = 'button';
         button.addEventListener('click', () => {
-          order.descending = order.column === column.name ? !order.descending : false;
-          order.column = column.name;
+          order.descending = order.column === column.id ? !order.descending : false;
+          order.column = column.id;
           app.render();
         });
         th.append(button);
@@ -200,7 +204,7 @@ export function mountCompare(app) {
       th.setAttribute('aria-sort', sorted ? (order.descending ? 'descending' : 'ascending') : 'none');
       th.classList.toggle('sorted', sorted);
     }
-    const column = columns.find((c) => c.name === order.column) ?? columns[0];
+    const column = columns.find((c) => c.id === order.column) ?? columns[0];
     const rows = entries.map((entry, i) => ({ entry, i, value: column.value(entry, i) }));
     rows.sort((a, b) => compareValues(a.value, b.value, order.descending) || a.i - b.i);
     const tbody = ui.table.tBodies[0] ?? ui.table.createTBody();
@@ -208,11 +212,11 @@ export function mountCompare(app) {
       const tr = element('tr');
       tr.dataset.key = entry.key;
       for (const c of columns) {
-        const td = element(c.name === 'Run' ? 'th' : 'td', c.className, c.cell(entry, i));
-        if (td instanceof HTMLTableCellElement && c.name === 'Run') td.scope = 'row';
+        const td = element(c.id === 'run' ? 'th' : 'td', c.className, c.cell(entry, i));
+        if (td instanceof HTMLTableCellElement && c.id === 'run') td.scope = 'row';
         const value = c.value(entry, i);
         if (value !== null) td.dataset.value = String(value);
-        if (c.name === 'Run') {
+        if (c.id === 'run') {
           const swatch = element('span', 'swatch');
           swatch.style.background = colour(i);
           swatch.setAttribute('aria-hidden', 'true');
@@ -246,14 +250,15 @@ export function mountCompare(app) {
     /** @param {Entry} e */
     const speed = (e) => (e.seconds > 0 && e.trained > 0 ? e.trained / e.seconds : null);
     return [
-      { name: '#', className: 'index', value: (e, i) => i + 1, cell: (e, i) => String(i + 1) },
-      { name: 'Run', className: 'label', value: (e) => e.label, cell: (e) => e.label },
-      ...varied.map((f) => /** @type {Column} */ ({ name: f.label, className: `setting setting-${f.flag.slice(2)}`,
-        value: (e) => e.config[f.key], cell: (e) => String(e.config[f.key]) })),
-      { name: 'Steps', className: 'steps', value: (e) => e.step, cell: (e) => `${e.step.toLocaleString('en')} of ` +
-        `${e.steps.toLocaleString('en')}` },
-      { name: 'Final loss', className: 'final-loss', value: last, cell: (e) => last(e)?.toFixed(4) ?? '–' },
-      { name: 'Held-out loss', className: 'heldout-loss', value: heldout, cell: (e) => {
+      { id: 'index', name: '#', className: 'index', value: (e, i) => i + 1, cell: (e, i) => String(i + 1) },
+      { id: 'run', name: 'Run', className: 'label', value: (e) => e.label, cell: (e) => e.label },
+      ...varied.map((f) => /** @type {Column} */ ({ id: fieldId(f), name: f.label,
+        className: `setting setting-${fieldId(f)}`, value: (e) => e.config[f.key], cell: (e) => String(e.config[f.key]) })),
+      // the steps it has trained of its total: not the Steps setting, which has a column of its own when swept
+      { id: 'trained', name: 'Trained', className: 'steps', value: (e) => e.step,
+        cell: (e) => `${e.step.toLocaleString('en')} of ${e.steps.toLocaleString('en')}` },
+      { id: 'final-loss', name: 'Final loss', className: 'final-loss', value: last, cell: (e) => last(e)?.toFixed(4) ?? '–' },
+      { id: 'heldout-loss', name: 'Held-out loss', className: 'heldout-loss', value: heldout, cell: (e) => {
         const result = results.get(e.key);
         if (e.sha256 !== comparison?.sha256) return 'another dataset';
         if (!result || result.key !== comparison.key) return '–';
@@ -261,10 +266,10 @@ export function mountCompare(app) {
         if ('error' in result) return `failed: ${result.error}`;
         return result.loss === null ? 'none' : result.loss.toFixed(4);
       } },
-      { name: 'Time', className: 'time', value: (e) => e.seconds || null,
+      { id: 'time', name: 'Time', className: 'time', value: (e) => e.seconds || null,
         cell: (e) => (e.seconds > 0 ? formatSeconds(e.seconds) : '–') },
-      { name: 'Steps/s', className: 'speed', value: speed, cell: (e) => rate(e.trained, e.seconds) },
-      { name: 'State', className: 'state', value: (e) => e.state, cell: (e) => e.state },
+      { id: 'speed', name: 'Steps/s', className: 'speed', value: speed, cell: (e) => rate(e.trained, e.seconds) },
+      { id: 'state', name: 'State', className: 'state', value: (e) => e.state, cell: (e) => e.state },
     ];
   }
 

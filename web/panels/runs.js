@@ -569,7 +569,14 @@ export function mountRuns(app) {
       stopped: run.step ? `stopped at ${of}${last}` : 'stopped before it started',
       failed: `failed at ${of}`,
     }[run.state];
-    if (line.textContent !== text) line.textContent = text;
+    // opened from the list, it left the sweep where it was and goes on as the run on screen: say so, not "stopped"
+    const screen = app.state.run?.key === run.key && run.state !== 'done' ? app.state.run : null;
+    const where = screen && `open on screen: ${{ training: 'training, step', paused: 'paused at step',
+      stopped: 'stopped at step', done: 'done at step' }[app.state.phase] ?? 'step'} ` +
+      `${screen.step.toLocaleString('en')} of ${screen.steps.toLocaleString('en')} (it left the sweep at step ` +
+      `${run.step.toLocaleString('en')})`;
+    if (item) item.dataset.onScreen = String(Boolean(screen));
+    if (line.textContent !== (where || text)) line.textContent = where || text;
   }
 
   /**

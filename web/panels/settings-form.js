@@ -30,10 +30,11 @@ export function mountSettings(app) {
   app.on('described', (/** @type {import('../protocol.js').Described} */ message) => {
     app.state.form.numParams = message.numParams;
   });
-  // a link's settings, when the page restores the run the user left: they stay in the form, for the next run
+  // a link's settings, when the page restores the run the user left: they stay in the form, for the next run; and
+  // a sweep's lists, when one of its runs is opened: the sweep (and its link) is still the one on screen
   let linked = location.hash.includes('=');
   app.on('opened', (/** @type {import('../protocol.js').Opened} */ message) => {
-    if (!(linked && app.state.run?.restored)) fill(textsOf(message.config));
+    if (!(linked && app.state.run?.restored) && !sweepOnScreen(app.state)) fill(textsOf(message.config));
     linked = false;
   });
 
@@ -63,10 +64,11 @@ export function mountSettings(app) {
     app.render();
   }
 
-  /** The hash of the run on screen, else of the sweep on screen, else of the form. */
+  /** The hash of the run on screen, else of the sweep on screen (or of the sweep whose run is open), else of the
+   * form. */
   function currentHash() {
     const { run, sweep } = app.state;
-    if (run) return toHash(run.script ? formTexts() : textsOf(run.config));
+    if (run && !sweepOnScreen(app.state)) return toHash(run.script ? formTexts() : textsOf(run.config));
     return toHash(sweep ? sweep.texts : formTexts());
   }
 
@@ -92,8 +94,9 @@ export function mountSettings(app) {
     // settings that differ from the run on screen are for the next run
     /** @type {Field[]} */
     let changed = [];
-    if (run && !run.script) changed = FIELDS.filter((f) => Number(inputs[f.key].input.value.trim() || NaN) !== run.config[f.key]);
-    else if (!run && state.sweep) {
+    const ofSweep = sweepOnScreen(state);
+    if (run && !run.script && !ofSweep) changed = FIELDS.filter((f) => Number(inputs[f.key].input.value.trim() || NaN) !== run.config[f.key]);
+    else if (state.sweep && (!run || ofSweep)) {
       const { texts } = state.sweep;
       changed = FIELDS.filter((f) => normalText(inputs[f.key].input.value) !== normalText(texts[f.key]));
     }
@@ -101,7 +104,7 @@ export function mountSettings(app) {
     edited.hidden = changed.length === 0;
     edited.textContent = changed.length ? `Edited (${changed.map((f) => f.label.toLowerCase()).join(', ')}): ` +
       'these settings apply to the next run, when you press Train. The command, the link and the figures describe ' +
-      `the ${!run && state.sweep ? 'sweep' : 'run'} on screen.` : '';
+      `the ${state.sweep && (!run || ofSweep) ? 'sweep' : 'run'} on screen.` : '';
   });
 
   /** What Train will do with lists in the form: how many runs, of which values, and how many at once here.
@@ -116,6 +119,14 @@ export function mountSettings(app) {
     if (sweepInfo.textContent !== text) sweepInfo.textContent = text;
     sweepInfo.hidden = !text;
   }
+}
+
+/**
+ * Whether the run on screen is a run of the sweep on screen, opened from its list: the form keeps the sweep's lists.
+ * @param {import('../app.js').App['state']} state
+ */
+function sweepOnScreen({ run, sweep }) {
+  return Boolean(run && sweep?.runs.some((r) => r.key === run.key));
 }
 
 /** @param {HTMLElement} container @param {Field} f @param {() => void} onInput */
