@@ -98,8 +98,10 @@ def test_a_sweep_of_three_learning_rates_trains_each_run_as_alone(page, site_url
         name, text = download(page, run.locator('.download-losses'))
         # the format and name of #download-losses: session.losses_csv's, Python's repr of every loss
         assert text == 'step,loss\n' + ''.join(f'{n},{loss!r}\n' for n, loss in enumerate(losses, start=1))
-        assert name == checkpoint.file_name(config, checkpoint.dataset_info(docs, None), 30).removesuffix(
-            checkpoint.SUFFIX) + '.losses.csv'
+        # with the swept value before the step: each run's file a name of its own (the single run's name otherwise)
+        single = checkpoint.file_name(config, checkpoint.dataset_info(docs, None), 30)
+        assert name == single.removesuffix(checkpoint.SUFFIX).replace('-step', f'-lr{config.learning_rate}-step') + \
+            '.losses.csv'
         names = page.locator(f'#compare-names ol[data-key="{run.get_attribute("data-key")}"] .name')
         assert names.all_text_contents() == samples
     assert_same_floats(csv_losses(download(page, runs.nth(1).locator('.download-losses'))[1]),
@@ -113,7 +115,7 @@ def test_a_sweep_of_three_learning_rates_trains_each_run_as_alone(page, site_url
         assert rows.nth(i).locator('.heldout-loss').get_attribute('data-repr') == repr(loss)
     # its checkpoint, downloaded, holds its losses; reopened, it is the run on screen, done, with its names
     name, text = download(page, runs.nth(2).locator('.download-checkpoint'))
-    assert name == 'names-s7-2x8-step30of30.microgpt.json'
+    assert name == 'names-s7-2x8-lr0.04-step30of30.microgpt.json'
     assert_same_floats(json.loads(text)['losses'], native(configs[2])[0])
     runs.nth(1).locator('.open-run').click()
     expect(page.locator('#status')).to_have_text('Reopened sweep run 2 of 3, learning rate 0.02: done, 30 steps.')

@@ -86,6 +86,24 @@ export function sweepLabel(sweep, run, i) {
   return varied.length ? varied.map((f) => `${f.label.toLowerCase()} ${run.config[f.key]}`).join(', ') : `copy ${i + 1}`;
 }
 
+/** The settings a file's name already tells (checkpoint.file_name: `names-s42-1x16-step300of1000`), and how a name
+ * tells each of the others, as its CLI flag shortened. */
+const IN_NAME = ['steps', 'seed', 'n_layer', 'n_embd'];
+/** @type {Partial<Record<keyof Config, string>>} */
+const NAME_TAGS = { learning_rate: 'lr', temperature: 't', samples: 'samples', n_head: 'h', block_size: 'block' };
+
+/**
+ * A file of a sweep's run (its checkpoint, its losses CSV) named apart from the other runs' files: the name the
+ * worker gives it (the single run's, checkpoint.file_name) with the swept values it does not tell, before its step
+ * (`names-s42-1x16-lr0.01-step300of300.losses.csv`), so the browser does not number the downloads (1), (2).
+ * @param {SweepRun[]} runs the sweep's @param {SweepRun} run @param {string} name
+ */
+export function sweepFileName(runs, run, name) {
+  const tags = FIELDS.filter((f) => !IN_NAME.includes(f.key) && new Set(runs.map((r) => r.config[f.key])).size > 1)
+    .map((f) => `${NAME_TAGS[f.key]}${run.config[f.key]}`);
+  return tags.length ? name.replace(/(-step\d+of\d+)(?=\.[^-]*$)/, `-${tags.join('-')}$1`) : name;
+}
+
 export class Pool {
   /** @param {() => void} changed called after every change of a run or of the workers */
   constructor(changed) {
@@ -200,7 +218,7 @@ export class Pool {
     if (run.csv) return run.csv;
     const slot = this.slotOf(run);
     if (!slot || run.state === 'starting') throw new Error('this run has no losses yet');
-    return ask(slot, { type: 'losses-csv' }, 'losses-csv');
+    return this.named(run, await ask(slot, { type: 'losses-csv' }, 'losses-csv'));
   }
 
   /**
@@ -211,7 +229,13 @@ export class Pool {
     if (run.checkpoint) return run.checkpoint;
     const slot = this.slotOf(run);
     if (!slot || run.state === 'starting') throw new Error('this run has no weights yet');
-    return ask(slot, { type: 'checkpoint', run: run.id, purpose: 'download' }, 'checkpoint');
+    return this.named(run, await ask(slot, { type: 'checkpoint', run: run.id, purpose: 'download' }, 'checkpoint'));
+  }
+
+  /** A file of the run, named apart from the other runs' (sweepFileName).
+   * @template {{name: string}} F @param {SweepRun} run @param {F} file @returns {F} */
+  named(run, file) {
+    return { ...file, name: sweepFileName(this.runs, run, file.name) };
   }
 
   /**
@@ -368,8 +392,9 @@ export class Pool {
    */
   async keep(slot, run) {
     try {
-      run.csv = await ask(slot, { type: 'losses-csv' }, 'losses-csv');
-      run.checkpoint = await ask(slot, { type: 'checkpoint', run: run.id, purpose: 'autosave' }, 'checkpoint');
+      run.csv = this.named(run, await ask(slot, { type: 'losses-csv' }, 'losses-csv'));
+      run.checkpoint = this.named(run, await ask(slot, { type: 'checkpoint', run: run.id, purpose: 'autosave' },
+        'checkpoint'));
     } catch (error) {
       if (!run.message) run.message = `its losses and checkpoint could not be kept: ${error?.message ?? error}`;
     }
