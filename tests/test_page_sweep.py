@@ -138,9 +138,18 @@ def test_pausing_one_run_leaves_the_others_training_and_stop_ends_every_worker(p
     for i in range(3):
         expect(runs.nth(i)).to_have_attribute('data-state', 'training', timeout=60_000)
     expect(page.locator('#status')).to_have_attribute('data-workers', '3')
+    # what the page says while the sweep trains, none of its runs on screen: where its runs' losses and names are
+    expect(page.locator('#sweep-info')).to_have_text('Sweep of 3 runs: 3 training. Their losses and names are under '
+                                                     'Compare runs; each has its controls in the runs list.')
+    expect(page.locator('#loss-chart')).to_be_hidden()
+    expect(page.locator('#loss-now')).to_contain_text('their losses are on the chart under Compare runs')
+    expect(page.locator('#names-caption')).to_have_text(
+        "A sweep has no run on screen: each run's final names are under Compare runs, side by side.")
+    expect(page.locator('#cli-command')).to_contain_text('# 1: learning rate 0.005\npython -m microgpt --steps 3000')
     runs.nth(0).locator('.pause-run').click()
     expect(runs.nth(0)).to_have_attribute('data-state', 'paused')
     expect(runs.nth(0).locator('.pause-run')).to_have_text('Resume')
+    expect(page.locator('#sweep-info')).to_contain_text('Sweep of 3 runs: 2 training, 1 paused.')
     paused = [int(runs.nth(i).get_attribute('data-step')) for i in range(3)]
     page.wait_for_timeout(2000)
     later = [int(runs.nth(i).get_attribute('data-step')) for i in range(3)]
@@ -161,6 +170,8 @@ def test_pausing_one_run_leaves_the_others_training_and_stop_ends_every_worker(p
     page.click('#reset')
     expect(page.locator('#status')).to_have_attribute('data-phase', 'ready')
     expect(page.locator('#status')).to_have_attribute('data-workers', '0')
+    expect(page.locator('#loss-chart')).to_be_visible()
+    expect(page.locator('#names-caption')).to_have_text('Names appear here while the model trains.')
     page.click('#train')
     expect(page.locator('#status')).to_have_attribute('data-workers', '3', timeout=30_000)
     page.click('#reset')
@@ -175,8 +186,11 @@ def test_a_sweep_link_restores_the_same_sweep(page, site_url):
     assert page.input_value('#seed') == '7,8' and page.input_value('#learning-rate') == '0.01,0.02'
     expect(page.locator('#sweep-info')).to_contain_text('a sweep of 4 runs (seed 7, 8 × learning rate 0.01, 0.02)')
     expect(page.locator('#cli-command')).to_have_text('\n'.join(
+        f'# {i}: seed {seed}, learning rate {lr}\n'
         f'python -m microgpt --steps 12 --seed {seed}{"" if lr == 0.01 else f" --learning-rate {lr}"} --n-embd 8 '
-        '--n-head 2' for seed in (7, 8) for lr in (0.01, 0.02)))
+        '--n-head 2' for i, (seed, lr) in enumerate(((7, 0.01), (7, 0.02), (8, 0.01), (8, 0.02)), start=1)))
+    expect(page.locator('#settings-summary')).to_have_text(
+        'sweep of 4 runs: seed 7, 8 × learning rate 0.01, 0.02; 12 steps, 1 layer × 8 wide, 2 heads, block 16')
     page.click('#train')
     finish(page)
     assert page.url == link  # the link describes the sweep on screen

@@ -122,3 +122,14 @@ def test_the_parameter_bound_is_the_cores(vocab, changes):
     if num_params(config, vocab) > limits.MAX_PARAMS:
         assert result['errors'] == {'n_embd': f'Too large for a browser tab: {num_params(config, vocab):,} parameters; '
                                               f'the limit is 1,048,576.'}
+
+
+def test_the_summary_of_a_sweep_names_its_lists_and_leaves_them_out_of_the_rest():
+    def summary(changes):
+        return js(f"(() => {{ const r = s.parseSweep({json.dumps({**DEFAULTS, **changes})}); "
+                  f"return s.summary(r.config, r.configs.length > 1 ? r.swept : [], r.configs.length); }})()")
+    assert summary({}) == '1,000 steps, seed 42, 1 layer × 16 wide, 4 heads, block 16'
+    assert summary({'learning_rate': '0.003, 0.01, 0.03'}) == \
+        'sweep of 3 runs: learning rate 0.003, 0.01, 0.03; 1,000 steps, seed 42, 1 layer × 16 wide, 4 heads, block 16'
+    assert summary({'seed': '1,2', 'n_embd': '8,16'}) == \
+        'sweep of 4 runs: seed 1, 2 × embedding size 8, 16; 1,000 steps, 4 heads, block 16'

@@ -290,9 +290,23 @@ function shellQuote(text) {
   return /^[\w./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The settings in a line, for the folded form's heading. @param {Config} config */
-export function summary(config) {
+/**
+ * The settings in a line, for the folded form's heading. A sweep's (`swept`, its lists, and `runs`, how many) says
+ * so first, with its values, and leaves its swept settings out of the rest: they differ from run to run.
+ * @param {Config} config the run's, or the sweep's first run's @param {Swept[]} [swept] @param {number} [runs]
+ */
+export function summary(config, swept = [], runs = 1) {
   const c = config;
-  return `${c.steps.toLocaleString('en')} steps, seed ${c.seed}, ${c.n_layer} layer${c.n_layer === 1 ? '' : 's'} ` +
-    `× ${c.n_embd} wide, ${c.n_head} head${c.n_head === 1 ? '' : 's'}, block ${c.block_size}`;
+  const isSwept = (/** @type {keyof Config} */ key) => swept.some(({ field }) => field.key === key);
+  const model = `${c.n_layer} layer${c.n_layer === 1 ? '' : 's'} × ${c.n_embd} wide`;
+  const parts = [
+    !isSwept('steps') && `${c.steps.toLocaleString('en')} steps`,
+    !isSwept('seed') && `seed ${c.seed}`,
+    !isSwept('n_layer') && !isSwept('n_embd') && model,
+    !isSwept('n_head') && `${c.n_head} head${c.n_head === 1 ? '' : 's'}`,
+    !isSwept('block_size') && `block ${c.block_size}`,
+  ].filter(Boolean);
+  if (!swept.length) return parts.join(', ');
+  const values = swept.map(({ field, values }) => `${field.label.toLowerCase()} ${values.join(', ')}`).join(' × ');
+  return `sweep of ${runs} runs: ${values}${parts.length ? `; ${parts.join(', ')}` : ''}`;
 }

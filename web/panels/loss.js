@@ -8,7 +8,8 @@ import { byId } from '../dom.js';
 
 /** @param {import('../app.js').App} app */
 export function mountLoss(app) {
-  const chart = new LossChart(byId('loss-chart'));
+  const container = byId('loss-chart');
+  const chart = new LossChart(container);
   const now = byId('loss-now');
   /** @type {import('../app.js').Run | null} the run on the chart */
   let shown = null;
@@ -36,12 +37,22 @@ export function mountLoss(app) {
     now.textContent = parts.join(' · ');
   }
 
-  app.onRender((/** @type {State} */ { run, compared: runs }) => {
+  let sweeping = false;
+  app.onRender((/** @type {State} */ { run, compared: runs, sweep }) => {
     if (runs !== compared) {
       compared = runs;
       chart.compare(runs);
     }
-    if (run === shown) return;
+    if (run === shown && sweeping === Boolean(!run && sweep)) return;
+    // a sweep without a run on screen has no loss here: its runs' are on the comparison's chart
+    sweeping = Boolean(!run && sweep);
+    container.hidden = sweeping;
+    if (sweeping) {
+      shown = run;
+      now.textContent = 'A sweep trains its runs in workers of their own: their losses are on the chart under ' +
+        'Compare runs, each in its colour. Open a paused or ended run from the list to see it here.';
+      return;
+    }
     shown = run; // another run on screen (or none): its whole history so far
     chart.baseline(run?.vocabSize ? Math.log(run.vocabSize) : null);
     chart.reset();

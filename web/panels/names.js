@@ -71,12 +71,15 @@ export function mountNames(app) {
     }));
   }
 
-  app.onRender((/** @type {import('../app.js').App['state']} */ { run }) => {
-    if (run === shown) return;
+  let sweeping = false;
+  app.onRender((/** @type {import('../app.js').App['state']} */ { run, sweep }) => {
+    if (run === shown && sweeping === Boolean(!run && sweep)) return;
     shown = run; // another run on screen: its own names, or none yet
+    sweeping = Boolean(!run && sweep);
     keepUntil = 0;
     if (run?.names.length) draw(run.names, run.caption);
     else if (run?.script) draw([], 'The names the script prints appear here when it ends.');
+    else if (sweeping) draw([], 'A sweep has no run on screen: each run\'s final names are under Compare runs, side by side.');
     else draw([], run?.step ? 'Press “Generate now” for names from these weights.' : EMPTY);
   });
 }

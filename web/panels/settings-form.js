@@ -6,7 +6,7 @@
 import { byId } from '../dom.js';
 import { FIELDS, cliCommand, fieldId, fromHash, normalText, parseSweep, scriptCommand, summary, textsOf, toHash }
   from '../settings.js';
-import { atOnce } from '../sweep.js';
+import { atOnce, sweepLabel } from '../sweep.js';
 
 /** @typedef {import('../settings.js').Field} Field */
 
@@ -79,12 +79,14 @@ export function mountSettings(app) {
     const dataset = run ? run.dataset : state.dataset.info;
     const name = dataset && !dataset.builtin ? dataset.name : null;
     folded.textContent = run?.script ? `${run.script.name} runs with the settings in its file`
-      : form.config ? summary(form.config) : '';
-    // a sweep's runs are one command each
+      : form.config ? summary(form.config, form.configs ? form.swept : [], form.configs?.length) : '';
+    // a sweep's runs are one command each, under a comment saying which run it is (as the comparison labels them)
     const configs = state.sweep ? state.sweep.runs.map((r) => r.config) : form.configs ?? (form.config && [form.config]);
     if (run?.script) cli.textContent = scriptCommand(run.script.name, name);
     else if (run) cli.textContent = cliCommand(run.config, name);
-    else cli.textContent = configs ? configs.map((c) => cliCommand(c, name)).join('\n') : 'Fix the settings marked above.';
+    else if (!configs) cli.textContent = 'Fix the settings marked above.';
+    else if (configs.length === 1) cli.textContent = cliCommand(configs[0], name);
+    else cli.textContent = configs.map((c, i) => `# ${i + 1}: ${labelOf(configs, c)}\n${cliCommand(c, name)}`).join('\n');
     describeSweep(state);
     // the installed package gives other numbers than edited code: the command then runs in the modified package
     const code = run ? run.code : Object.keys(state.code);
@@ -107,10 +109,18 @@ export function mountSettings(app) {
       `the ${state.sweep && (!run || ofSweep) ? 'sweep' : 'run'} on screen.` : '';
   });
 
-  /** What Train will do with lists in the form: how many runs, of which values, and how many at once here.
+  /** What Train will do with lists in the form: how many runs, of which values, and how many at once here; while
+   * a sweep trains (none of its runs on screen), where its runs are.
    * @param {import('../app.js').App['state']} state */
-  function describeSweep({ form, dataset }) {
-    const text = form.configs ? (() => {
+  function describeSweep({ form, dataset, sweep, run, phase }) {
+    const text = sweep && !run && (phase === 'training' || phase === 'paused') ? (() => {
+      const count = (/** @type {string[]} */ ...states) => sweep.runs.filter((r) => states.includes(r.state)).length;
+      const parts = [[count('training', 'starting'), 'training'], [count('paused'), 'paused'],
+        [count('queued'), 'waiting'], [count('done', 'stopped', 'failed'), 'ended']].filter(([n]) => n)
+        .map(([n, what]) => `${n} ${what}`);
+      return `Sweep of ${sweep.runs.length} runs: ${parts.join(', ')}. Their losses and names are under ` +
+        'Compare runs; each has its controls in the runs list.';
+    })() : form.configs ? (() => {
       const { atOnce: n, why } = atOnce(form.configs, dataset.vocabSize);
       const values = form.swept.map(({ field, values }) => `${field.label.toLowerCase()} ${values.join(', ')}`);
       return `Train starts a sweep of ${form.configs.length} runs (${values.join(' × ')}), each in a worker of its ` +
@@ -119,6 +129,15 @@ export function mountSettings(app) {
     if (sweepInfo.textContent !== text) sweepInfo.textContent = text;
     sweepInfo.hidden = !text;
   }
+}
+
+/**
+ * A run of a sweep in a few words, as the comparison labels it (sweep.js's sweepLabel): its swept values.
+ * @param {import('../protocol.js').Config[]} configs @param {import('../protocol.js').Config} config
+ */
+function labelOf(configs, config) {
+  return sweepLabel({ runs: configs.map((c) => /** @type {import('../sweep.js').SweepRun} */ ({ config: c })) },
+    /** @type {import('../sweep.js').SweepRun} */ ({ config }), configs.indexOf(config));
 }
 
 /**
