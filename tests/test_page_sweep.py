@@ -273,7 +273,9 @@ def test_a_grid_past_the_bound_and_bad_lists_are_refused_with_a_message(page, si
     expect(page.locator('#learning-rate-error')).to_have_text(
         'A list has a value between each two commas, such as 0.003, 0.01, 0.03.')
     settings(page, seed='1', learning_rate='0.01', n_head='4,3')
-    expect(page.locator('#n-embd-error')).to_have_text('Must be a multiple of the number of heads (3). (with heads 3)')
+    expect(page.locator('#n-head-error')).to_have_text(
+        'With heads 3: Embedding size must be a multiple of the number of heads (3).')
+    expect(page.locator('#n-embd-error')).to_have_text('')
     expect(page.locator('#train')).to_be_disabled()
     assert errors == []
 

@@ -75,7 +75,8 @@ def test_the_hash_holds_only_the_changes_and_reads_back():
     assert js(f"toHash({json.dumps(texts)})") == '#steps=50&learning-rate=0.02'
     assert js(f"toHash({json.dumps(DEFAULTS)})") == ''
     assert js("fromHash('#steps=50&learning-rate=0.02&bogus=1')") == texts
-    assert js("fromHash('#steps=' + 'x'.repeat(100))")['steps'] == 'x' * 40  # kept to be shown as invalid, bounded
+    # kept to be shown as invalid, bounded, and marked as cut
+    assert js("fromHash('#steps=' + 'x'.repeat(100))")['steps'] == 'x' * 40 + '…'
     assert js("fromHash('#samples')") == DEFAULTS  # a link to the names list, not a blank --samples
 
 
@@ -133,3 +134,34 @@ def test_the_summary_of_a_sweep_names_its_lists_and_leaves_them_out_of_the_rest(
         'sweep of 3 runs: learning rate 0.003, 0.01, 0.03; 1,000 steps, seed 42, 1 layer × 16 wide, 4 heads, block 16'
     assert summary({'seed': '1,2', 'n_embd': '8,16'}) == \
         'sweep of 4 runs: seed 1, 2 × embedding size 8, 16; 1,000 steps, 4 heads, block 16'
+
+
+@pytest.mark.parametrize('changes, errors', [
+    # one number with a decimal comma, or a thousands separator: the hint says how lists and numbers are written
+    ({'learning_rate': '0,01'}, {'learning_rate': '“0”: Must be greater than 0. Lists use commas between values, and '
+                                                   'decimals a point: 0.01, not 0,01.'}),
+    ({'steps': '1,000'}, {'steps': '“000”: Must be from 1 to 1,000,000. Lists use commas between values: write 1000 '
+                                   'without separators.'}),
+    ({'learning_rate': '0.01; 0.03'}, {'learning_rate': "“0.01; 0.03”: separate a list's values with commas, such as "
+                                                         "0.003, 0.01, 0.03."}),
+    ({'seed': '1 2'}, {'seed': "“1 2”: separate a list's values with commas, such as 0.003, 0.01, 0.03."}),
+    # a setting refused with another's value: said at the list, which is what to change, once
+    ({'n_head': '1,2,3'}, {'n_head': 'With heads 3: Embedding size must be a multiple of the number of heads (3).'}),
+    ({'n_embd': '12,16', 'n_head': '8'},
+     {'n_embd': 'With embedding size 12: Must be a multiple of the number of heads (8).'}),
+    # the same value twice would train the same run twice
+    ({'learning_rate': '0.01, 0.01, 0.01'}, {'learning_rate': '“0.01” is in the list twice: each value is a run, and '
+                                                               'the same run twice trains the same numbers twice. '
+                                                               'Remove one.'}),
+    ({'seed': '1,2,01'}, {'seed': '“01” is in the list twice: each value is a run, and the same run twice trains the '
+                                  'same numbers twice. Remove one.'}),
+    ({'learning_rate': '1,5'}, {}),  # two learning rates, 1 and 5: a list, not a decimal
+])
+def test_parse_sweep_says_what_is_wrong_with_a_list(changes, errors):
+    assert js(f"s.parseSweep({json.dumps({**DEFAULTS, **changes})}).errors") == errors
+
+
+def test_a_list_cut_from_a_long_link_is_said_to_be_too_long():
+    texts = js("fromHash('#seed=' + Array.from({length: 3000}, (_, i) => i).join(','))")
+    assert js(f"s.parseSweep({json.dumps(texts)}).errors") == {
+        'seed': 'This list is too long: a sweep trains at most 16 runs, so a list holds at most 16 values.'}

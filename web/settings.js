@@ -105,6 +105,10 @@ export function parse(texts, vocabSize = 0) {
   return { config: Object.keys(errors).length ? null : /** @type {Config} */ (values), errors };
 }
 
+/** The longest value a link's setting holds (a list: this many per run), and the mark of a longer one, cut. */
+const MAX_VALUE = 40;
+const CUT = '…';
+
 /** The most runs one sweep trains, and the most settings that hold lists (the grid of both). */
 export const MAX_SWEEP_RUNS = 16;
 export const MAX_SWEPT = 2;
@@ -129,19 +133,35 @@ export function parseSweep(texts, vocabSize = 0) {
   /** @type {Record<string, string[]>} */
   const lists = {};
   for (const f of FIELDS) {
-    const parts = String(texts[f.key] ?? '').split(',').map((part) => part.trim());
+    const text = String(texts[f.key] ?? '').trim();
+    const parts = text.split(',').map((part) => part.trim());
     lists[f.key] = parts;
+    if (text.endsWith(CUT)) { // fromHash's: counting the values left would name a number the link never held
+      errors[f.key] = parts.length > 1 ? `This list is too long: a sweep trains at most ${MAX_SWEEP_RUNS} runs, ` +
+        `so a list holds at most ${MAX_SWEEP_RUNS} values.` : `This value is too long: at most ${MAX_VALUE} characters.`;
+      continue;
+    }
     if (parts.length > 1 && parts.includes('')) {
       errors[f.key] = 'A list has a value between each two commas, such as 0.003, 0.01, 0.03.';
+      continue;
+    }
+    const unseparated = parts.find((part) => /^[\d.eE+-]+([\s;]+[\d.eE+-]+)+$/.test(part));
+    if (unseparated !== undefined) {
+      errors[f.key] = `${quoteValue(unseparated)}: separate a list's values with commas, such as 0.003, 0.01, 0.03.`;
       continue;
     }
     if (parts.length < 2) continue;
     for (const part of parts) { // each value as one run's: its own message, naming it
       const error = parse({ ...defaultTexts(), [f.key]: part }).errors[f.key];
       if (error) {
-        errors[f.key] = `${quoteValue(part)}: ${error}`;
+        errors[f.key] = `${quoteValue(part)}: ${error}${commaHint(f, text)}`;
         break;
       }
+    }
+    const repeated = parts.find((part, i) => !errors[f.key] && parts.findIndex((p) => Number(p) === Number(part)) < i);
+    if (repeated !== undefined) {
+      errors[f.key] = `${quoteValue(repeated)} is in the list twice: each value is a run, and the same run twice ` +
+        'trains the same numbers twice. Remove one.';
     }
   }
   const listed = FIELDS.filter((f) => lists[f.key].length > 1);
@@ -168,9 +188,18 @@ export function parseSweep(texts, vocabSize = 0) {
   for (const combination of grid(listed.map((f) => lists[f.key].map((value) => [f.key, value])))) {
     const checked = parse({ ...texts, ...Object.fromEntries(combination) }, vocabSize);
     if (!checked.config) { // a combination refused as a whole (embedding size and heads, the model's size)
-      const values = listed.length ? ` (with ${combination.map(([key, value]) => `${fieldOf(key).label.toLowerCase()} ` +
-        `${value}`).join(', ')})` : '';
-      for (const [key, error] of Object.entries(checked.errors)) errors[key] = `${error}${values}`;
+      const values = combination.map(([key, value]) => `${fieldOf(key).label.toLowerCase()} ${value}`).join(', ');
+      for (const [key, error] of Object.entries(checked.errors)) {
+        if (!listed.length) {
+          errors[key] = error;
+          continue;
+        }
+        // said at a list, which is what to change: `n-head=1,2,3` refused by the embedding size is heads' error
+        const inList = listed.some((f) => f.key === key);
+        const target = inList ? key : /** @type {Field} */ (listed.at(-1)).key;
+        errors[target] = `With ${values}: ${inList ? error : `${fieldOf(key).label} ${error[0].toLowerCase()}` +
+          `${error.slice(1)}`}`;
+      }
       return { config: null, configs: null, swept, errors };
     }
     configs.push(checked.config);
@@ -195,6 +224,21 @@ function fieldOf(key) {
 /** The defaults as the form's texts. */
 function defaultTexts() {
   return Object.fromEntries(FIELDS.map((f) => [f.key, String(f.default)]));
+}
+
+/**
+ * A hint for a list refused that may be one number written with a comma: a decimal comma (`0,01`, for 0.01) or a
+ * thousands separator (`1,000`). ' ' and the hint, or ''.
+ * @param {Field} f @param {string} text
+ */
+function commaHint(f, text) {
+  if (f.kind === 'float' && /^\d+,\d+$/.test(text)) {
+    return ` Lists use commas between values, and decimals a point: ${text.replace(',', '.')}, not ${text}.`;
+  }
+  if (f.kind === 'int' && /^\d{1,3}(,\d{3})+$/.test(text)) {
+    return ` Lists use commas between values: write ${text.replace(/,/g, '')} without separators.`;
+  }
+  return '';
 }
 
 /** A value typed (or in a link) as a short quotation. @param {string} text */
@@ -252,8 +296,9 @@ export function fromHash(hash) {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   for (const f of FIELDS) {
     const text = params.get(fieldId(f));
-    // kept to be shown if invalid, bounded: a value's length, or a sweep's list of values
-    if (text !== null) texts[f.key] = text.slice(0, text.includes(',') ? 40 * MAX_SWEEP_RUNS : 40);
+    // kept to be shown if invalid, bounded (a value's length, or a sweep's list of values), and then marked as cut
+    const bound = text?.includes(',') ? MAX_VALUE * MAX_SWEEP_RUNS : MAX_VALUE;
+    if (text !== null) texts[f.key] = text.length > bound ? text.slice(0, bound) + CUT : text;
   }
   return texts;
 }
