@@ -352,3 +352,41 @@ def test_opening_a_run_of_the_sweep_keeps_the_sweep_in_the_form_and_says_where_t
     page.click('#reset')
     expect(page.locator('#status')).to_have_attribute('data-workers', '0')
     assert errors == []
+
+
+def test_the_held_out_note_names_the_seed_and_how_short_runs_must_be(page, site_url, tmp_path):
+    words = tmp_path / 'words.txt'
+    words.write_text(''.join(f'{a}{b}o\n' for a in 'bcdfg' for b in 'aeiuyz'))  # 30 distinct documents: 3 held out
+    docs = documents(words.read_bytes())
+    errors = open_page(page, site_url + '#steps=5&seed=1,2&n-embd=8&n-head=2')
+    page.set_input_files('#dataset-file', words)
+    expect(page.locator('#dataset-info')).to_contain_text('30 documents')
+    page.click('#train')
+    finish(page)
+    chosen = heldout.choose(docs, [(1, 5), (2, 5)])
+    longest = heldout.longest_run(docs, chosen.docs, chosen.seed)
+    expect(page.locator('#compare-heldout')).to_contain_text(  # several seeds: which one's run reaches them
+        f"(the end of seed {chosen.seed}'s shuffled list; a run with seed {chosen.seed} reaches one after "
+        f"{longest} steps)")
+    settings(page, steps='40')  # every run trains on every document: how short they must be to leave some out
+    page.click('#train')
+    finish(page)
+    probe = heldout.choose(docs, [(1, 0), (2, 0)])
+    shortest = min(heldout.longest_run(docs, probe.docs, seed) for seed in (1, 2))
+    expect(page.locator('#compare-heldout')).to_have_text(
+        f'No held-out loss: {heldout.choose(docs, [(1, 40), (2, 40)]).reason}. Runs of at most {shortest} steps would '
+        'leave some out.')
+    assert heldout.choose(docs, [(1, shortest), (2, shortest)]).docs  # as the note says
+    assert errors == []
+
+
+def test_the_held_out_note_says_which_runs_it_could_not_measure(page, site_url):
+    errors = open_page(page, site_url + '#steps=5&learning-rate=0.01,1000&n-embd=8&n-head=2')
+    page.click('#train')
+    finish(page)
+    expect(sweep_runs(page).nth(1)).to_have_attribute('data-state', 'failed')  # diverged at its second step
+    cell = page.locator('#compare-table tbody tr').nth(1).locator('.heldout-loss')
+    expect(cell).to_have_text(re.compile('^failed: '))
+    expect(page.locator('#compare-heldout')).to_have_text(re.compile(
+        r'^Held-out loss: the mean loss over the same 100 documents for every run but run 2 \(its cell says why\), '))
+    assert errors == []

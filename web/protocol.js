@@ -151,7 +151,8 @@
  *            seed: number, longest: number | null}} Heldout  the mean loss over `documents` held-out documents (the
  *          end of seed `seed`'s shuffled list), or null when there are none or the model cannot be measured on them,
  *          and `reason` says why in a sentence; `longest`: how many steps a run with that seed can take before it
- *          trains on one of them
+ *          trains on one of them, or, with none because the runs are too long, how many runs of their seeds may take
+ *          to leave some out (null when no length would)
  * @typedef {Loading | Ready | DatasetInfo | Described | Started | Opened | Progress | Preview | Control | Done
  *           | Generated | Checkpoint | LossesCsv | Inspected | Drawn | GradientChecked | Code | Package
  *           | ScriptChecked | ScriptOutput | ScriptDone | WorkerError | Heldout} Reply

@@ -268,7 +268,8 @@ class Session:
         """Choose the held-out documents for comparing `runs` ([seed, steps] each) on the current dataset, and the model
         to measure on them: the checkpoint file `data`'s (restored beside the run here, which stays as it is), or
         None for the run here. Returns how many documents there are, 0 when none (`reason` says why), the seed whose
-        list they end, and how many steps a run with that seed takes before it reaches them."""
+        list they end, and how many steps a run with that seed takes before it reaches them; when there are none
+        because the runs are too long, `longest` is how many steps runs of these seeds may take to leave some."""
         runs = tuple(tuple(int(n) for n in run) for run in runs)
         if self.chosen is None or self.chosen[0] != (self.dataset['sha256'], runs):
             self.chosen = (self.dataset['sha256'], runs), heldout.choose(self.docs, runs)
@@ -276,6 +277,11 @@ class Session:
         result = {'documents': 0, 'reason': chosen.reason, 'seed': chosen.seed, 'longest': None}
         self.measuring = None
         if not chosen.docs:
+            # the runs' seeds, each run no longer than this, leave out the end of the smallest seed's list
+            seeds = sorted({seed for seed, _ in runs})
+            probe = heldout.choose(self.docs, [(seed, 0) for seed in seeds])
+            if probe.docs:
+                result['longest'] = min(heldout.longest_run(self.docs, probe.docs, seed) for seed in seeds)
             return result
         if data is None:
             trainer = self.weights()

@@ -151,11 +151,22 @@ export function mountCompare(app) {
     const refused = /** @type {any[]} */ (mine).find((r) => 'reason' in r && r.reason && !r.documents);
     const others = entries.some((e) => e.sha256 !== comparison.sha256) ? ' Runs on another dataset have none.' : '';
     if (measured) {
-      return `Held-out loss: the mean loss over the same ${count(measured.documents, 'document')} for every run, ` +
+      // the runs it could not measure, by their number in the table: "every run" would not be true of them
+      const missed = entries.map((e, i) => ({ e, i, r: results.get(e.key) }))
+        .filter(({ e, r }) => e.sha256 === comparison.sha256 && !(r && 'loss' in r && r.loss !== null));
+      const which = missed.length ? `every run but ${missed.length === 1 ? 'run' : 'runs'} ` +
+        `${missed.map(({ i }) => i + 1).join(', ')} (${missed.length === 1 ? 'its' : 'their'} cell says why)`
+        : 'every run';
+      const seeds = new Set(comparison.runs.map(([seed]) => seed)).size;
+      return `Held-out loss: the mean loss over the same ${count(measured.documents, 'document')} for ${which}, ` +
         `none of which any of these runs trains on (the end of seed ${measured.seed}'s shuffled list; a run with ` +
-        `that seed reaches one after ${count(measured.longest, 'step')}).${others}`;
+        `${seeds > 1 ? `seed ${measured.seed}` : 'that seed'} reaches one after ${count(measured.longest, 'step')}).` +
+        `${others}`;
     }
-    if (refused) return `No held-out loss: ${refused.reason}.${others}`;
+    if (refused) {
+      const shorter = refused.longest ? ` Runs of at most ${count(refused.longest, 'step')} would leave some out.` : '';
+      return `No held-out loss: ${refused.reason}.${shorter}${others}`;
+    }
     const failed = /** @type {any[]} */ (mine).find((r) => 'error' in r);
     return failed ? `No held-out loss: ${failed.error}.` : '';
   }
