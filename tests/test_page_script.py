@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import DONE, ROOT
-from test_page import assert_native, names, settings
+from test_page import assert_native, main_thread_gap, names, settings, watch_main_thread
 from test_page_inspect import axe_violations
 from microgpt import Config
 
@@ -55,6 +55,12 @@ def run_script(page, tmp_path, source, name='microgpt.py', exact=True):
     if page.is_checked('#script-exact') != exact:
         page.click('#script-exact')
     page.click('#script-run')
+
+
+def run_looping(page, tmp_path):
+    """Run loops.py, which prints a line then loops for ever, and wait for the line."""
+    run_script(page, tmp_path, 'print("looping", flush=True)\nwhile True:\n    pass\n', name='loops.py')
+    expect(page.locator('#script-output')).to_contain_text('looping', timeout=30_000)
 
 
 def page_output(page):
@@ -124,8 +130,7 @@ def test_an_exception_prints_its_traceback_and_the_page_goes_on(app, tmp_path):
 
 
 def test_a_script_that_loops_is_stopped(app, tmp_path):
-    run_script(app, tmp_path, 'print("looping", flush=True)\nwhile True:\n    pass\n', name='loops.py')
-    expect(app.locator('#script-output')).to_contain_text('looping', timeout=30_000)
+    run_looping(app, tmp_path)
     started = time.monotonic()
     app.click('#stop')
     expect(app.locator('#status')).to_have_text('Stopped loops.py.', timeout=5_000)
@@ -243,20 +248,12 @@ def test_output_floods_are_batched_and_kept_exactly(app, tmp_path):
               '    print("y", end="")\n'
               'print("\\nstep 99999999999999999999 / 5 | loss 1.0")\n'  # past what the page counts: not progress
               'print("step 1 / 5 | loss 2.5")\n')
-    app.evaluate("""() => {
-        window.maxGap = 0;
-        let last = performance.now();
-        setInterval(() => {
-            const now = performance.now();
-            window.maxGap = Math.max(window.maxGap, now - last);
-            last = now;
-        }, 10);
-    }""")
+    watch_main_thread(app)
     run_script(app, tmp_path, source, name='flood.py')
     expect(app.locator('#status')).to_have_text(re.compile(r'^flood\.py finished: 1 step in'), timeout=120_000)
     stdout, _, _ = native(tmp_path, source, name='flood.py')
     assert page_output(app) == stdout
-    gap = app.evaluate('window.maxGap')
+    gap = main_thread_gap(app)
     print(f'longest main-thread timer gap during the flood: {gap:.0f} ms')
     assert gap < 500, f"a main-thread timer waited {gap:.0f} ms"
     # what is drawn ends with the last lines
@@ -307,8 +304,7 @@ def test_fd_writes_reach_the_output(app, tmp_path):
 
 
 def test_choosing_while_a_script_runs_and_refusing_a_file(app, tmp_path):
-    run_script(app, tmp_path, 'print("looping", flush=True)\nwhile True:\n    pass\n', name='loops.py')
-    expect(app.locator('#script-output')).to_contain_text('looping', timeout=30_000)
+    run_looping(app, tmp_path)
     # another script, checked while the first runs (by another Python), then run after Stop
     other = tmp_path / 'other.py'
     other.write_text('print("the other one")\n')
@@ -390,8 +386,7 @@ def test_a_name_printed_right_to_left_stays_in_its_place(app, tmp_path):
 
 
 def test_stop_keeps_the_page_where_it_is(app, tmp_path):
-    run_script(app, tmp_path, 'print("looping", flush=True)\nwhile True:\n    pass\n', name='loops.py')
-    expect(app.locator('#script-output')).to_contain_text('looping', timeout=30_000)
+    run_looping(app, tmp_path)
     app.locator('#script-output').scroll_into_view_if_needed()
     before = app.evaluate('scrollY')
     box = app.locator('#stop').bounding_box()  # the sticky controls are in view: a click where they are
@@ -404,8 +399,7 @@ def test_stop_keeps_the_page_where_it_is(app, tmp_path):
 @pytest.mark.parametrize('width', [1280, 375])
 def test_axe_finds_no_violations_in_the_script_panel(app, tmp_path, width):
     app.set_viewport_size({'width': width, 'height': 900})
-    run_script(app, tmp_path, 'print("looping", flush=True)\nwhile True:\n    pass\n', name='loops.py')
-    expect(app.locator('#script-output')).to_contain_text('looping', timeout=30_000)
+    run_looping(app, tmp_path)
     assert axe_violations(app) == [], 'running'
     app.click('#stop')
     run_script(app, tmp_path, 'print("x" * 300)\nprint("sample  1: kamon")\n', name='wide.py', exact=False)
