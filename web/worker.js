@@ -80,7 +80,7 @@ function confine(pyodide) {
   const confined = [[self, CONFINED], [navigator, CONFINED_NAVIGATOR]];
   for (const [scope, names] of confined) {
     for (const name of names) {
-      for (let o = scope; o; o = Object.getPrototypeOf(o)) Reflect.deleteProperty(o, name);
+      takeAway(scope, name);
       Object.defineProperty(scope, name, refuse(name));
     }
   }
@@ -96,7 +96,7 @@ function confine(pyodide) {
   };
   for (const name of CONFINED_CODE) {
     const original = /** @type {{prototype?: object}} */ (self[/** @type {'eval' | 'Function'} */ (name)]);
-    for (let o = self; o; o = Object.getPrototypeOf(o)) Reflect.deleteProperty(o, name);
+    takeAway(self, name);
     const value = refused(name, original.prototype);
     Object.defineProperty(self, name, { value, configurable: false, writable: false });
   }
@@ -109,7 +109,7 @@ function confine(pyodide) {
   }
   for (const name of TIMERS) {
     const timer = self[name].bind(self);
-    for (let o = self; o; o = Object.getPrototypeOf(o)) Reflect.deleteProperty(o, name);
+    takeAway(self, name);
     /** @param {unknown} handler @param {number} [ms] @param {...unknown} args */
     const value = (handler, ms, ...args) => {
       if (typeof handler !== 'function') refuse(`${name} with a string`).get();
@@ -126,6 +126,11 @@ function confine(pyodide) {
     if (stream === 'stdout') pyodide.setStdout(writer);
     else pyodide.setStderr(writer);
   }
+}
+
+/** Delete `name` from `scope` and from every prototype behind it. @param {object} scope @param {string} name */
+function takeAway(scope, name) {
+  for (let o = scope; o; o = Object.getPrototypeOf(o)) Reflect.deleteProperty(o, name);
 }
 
 /** @type {((kind: string, ...args: unknown[]) => void) | null} where the file descriptors 1 and 2 of a script's
